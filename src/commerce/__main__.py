@@ -1,0 +1,3 @@
+from commerce.cli import main
+
+raise SystemExit(main())

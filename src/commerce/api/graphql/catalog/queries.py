@@ -1,0 +1,131 @@
+"""Storefront and staff catalog queries."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+from graphql import GraphQLError
+
+from commerce.accounts.permissions import Permission
+from commerce.api.graphql.catalog.types import Product, ProductStatus, ProductVariant
+from commerce.api.graphql.context import Info
+from commerce.api.graphql.pagination import Connection, bad_argument, connection
+from commerce.api.graphql.scalars import Decimal
+from commerce.catalog import queries as catalog
+from commerce.catalog.filters import ProductFilter, ProductSort, ProductSortField
+from commerce.shared.ids import InvalidIdError, decode_int_id
+from commerce.shared.money import MoneyError, parse_amount
+from commerce.shared.pagination import PaginationError
+
+strawberry.enum(ProductSortField, name="ProductSortField")
+
+
+@strawberry.enum
+class SortDirection(Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@strawberry.input
+class ProductSortInput:
+    field: ProductSortField = ProductSortField.NAME
+    direction: SortDirection = SortDirection.ASC
+
+
+@strawberry.input(description="All given conditions must hold.")
+class ProductFilterInput:
+    search: str | None = strawberry.field(
+        default=None, description="Part of a product name or SKU, any case.")
+    category_slug: str | None = strawberry.field(
+        default=None, description="The category or any of its subcategories.")
+    collection_slug: str | None = None
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    in_stock: bool | None = None
+    status: ProductStatus | None = strawberry.field(
+        default=None, description="Staff only; customers always see active products.")
+
+
+def _filter(flt: ProductFilterInput | None, currency: str) -> ProductFilter:
+    if flt is None:
+        return ProductFilter()
+    try:
+        price_min = None if flt.price_min is None else parse_amount(flt.price_min, currency)
+        price_max = None if flt.price_max is None else parse_amount(flt.price_max, currency)
+    except MoneyError as exc:
+        raise bad_argument(exc) from None
+    return ProductFilter(
+        search=flt.search.strip() or None if flt.search else None,
+        category_slug=flt.category_slug, collection_slug=flt.collection_slug,
+        price_min=price_min, price_max=price_max, in_stock=flt.in_stock,
+        status=flt.status.value if flt.status else None,
+    )
+
+
+def _one_of(**values: object) -> None:
+    given = [k for k, v in values.items() if v is not None]
+    if len(given) != 1:
+        raise GraphQLError(f"give exactly one of: {', '.join(values)}",
+                           extensions={"code": "INVALID_ARGUMENT"})
+
+
+@strawberry.type
+class CatalogQuery:
+    @strawberry.field(description="Products visible to the viewer: active ones, or all for "
+                                  "staff with MANAGE_CATALOG. At most 100 per page.")
+    async def products(self, info: Info, first: int | None = 20, after: str | None = None,
+                       filter: ProductFilterInput | None = None,
+                       sort_by: ProductSortInput | None = None) -> Connection[Product]:
+        ctx = info.context
+        sort = ProductSort() if sort_by is None else ProductSort(
+            field=ProductSortField(sort_by.field),
+            descending=sort_by.direction is SortDirection.DESC)
+        try:
+            page = await catalog.list_products(
+                ctx.reader, flt=_filter(filter, ctx.settings.currency), sort=sort,
+                first=first, after=after,
+                include_drafts=await ctx.can(Permission.MANAGE_CATALOG))
+        except PaginationError as exc:
+            raise bad_argument(exc) from None
+        return connection(page, Product.from_row)
+
+    @strawberry.field(description="A product by ID or slug.")
+    async def product(self, info: Info, id: strawberry.ID | None = None,
+                      slug: str | None = None) -> Product | None:
+        _one_of(id=id, slug=slug)
+        ctx = info.context
+        drafts = await ctx.can(Permission.MANAGE_CATALOG)
+        if slug is not None:
+            row = await catalog.product_by_slug(ctx.reader, slug, drafts)
+            return None if row is None else Product.from_row(row)
+        try:
+            pk = decode_int_id(str(id), "Product")
+        except InvalidIdError:
+            return None
+        product = await ctx.loaders.product_by_id.load(pk)
+        if product is None or (product.status is not ProductStatus.ACTIVE and not drafts):
+            return None
+        return product
+
+    @strawberry.field(description="A variant by ID or SKU.")
+    async def product_variant(self, info: Info, id: strawberry.ID | None = None,
+                              sku: str | None = None) -> ProductVariant | None:
+        _one_of(id=id, sku=sku)
+        ctx = info.context
+        if sku is not None:
+            row = await catalog.variant_by_sku(ctx.reader, sku)
+            variant = None if row is None else ProductVariant.from_row(row)
+        else:
+            try:
+                variant = await ctx.loaders.variant_by_id.load(
+                    decode_int_id(str(id), "ProductVariant"))
+            except InvalidIdError:
+                return None
+        if variant is None:
+            return None
+        product = await ctx.loaders.product_by_id.load(variant.product_id)
+        if product is None or (product.status is not ProductStatus.ACTIVE
+                               and not await ctx.can(Permission.MANAGE_CATALOG)):
+            return None
+        return variant

@@ -1,0 +1,163 @@
+"""Catalog object types, built from lightweight rows."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any, Optional
+
+import strawberry
+
+from commerce.accounts.permissions import Permission
+from commerce.api.graphql.context import Info
+from commerce.api.graphql.money import Money, PriceRange
+from commerce.api.graphql.node import Node
+from commerce.shared.ids import encode_id
+
+
+@strawberry.enum
+class ProductStatus(Enum):
+    DRAFT = "DRAFT"
+    ACTIVE = "ACTIVE"
+    ARCHIVED = "ARCHIVED"
+
+
+@strawberry.type
+class ProductImage(Node):
+    id: strawberry.ID
+    url: str
+    alt: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> ProductImage:
+        return cls(id=strawberry.ID(encode_id("ProductImage", row.id)), url=row.url, alt=row.alt)
+
+
+@strawberry.type(description="A chosen option of a variant, such as Size: M.")
+class SelectedOption:
+    name: str
+    value: str
+
+
+@strawberry.type
+class Category(Node):
+    id: strawberry.ID
+    name: str
+    slug: str
+    description: str
+    pk: strawberry.Private[int]
+    parent_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Category:
+        return cls(id=strawberry.ID(encode_id("Category", row.id)), name=row.name,
+                   slug=row.slug, description=row.description, pk=row.id,
+                   parent_id=row.parent_id)
+
+    @strawberry.field(graphql_type=Optional["Category"])
+    def parent(self, info: Info) -> Awaitable[Category | None] | None:
+        if self.parent_id is None:
+            return None
+        return info.context.loaders.category_by_id.load(self.parent_id)
+
+
+@strawberry.type
+class ProductVariant(Node):
+    id: strawberry.ID
+    sku: str
+    barcode: str | None
+    name: str
+    price: Money
+    compare_at_price: Money | None
+    weight_grams: int | None
+    track_inventory: bool
+    selected_options: list[SelectedOption]
+    pk: strawberry.Private[int]
+    product_id: strawberry.Private[int]
+    cost_amount: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: Any) -> ProductVariant:
+        currency = row.currency
+        return cls(
+            id=strawberry.ID(encode_id("ProductVariant", row.id)), sku=row.sku,
+            barcode=row.barcode, name=row.name,
+            price=Money.of(row.price_amount, currency),
+            compare_at_price=Money.maybe(row.compare_at_amount, currency),
+            weight_grams=row.weight_grams, track_inventory=row.track_inventory,
+            selected_options=[SelectedOption(name=o["name"], value=o["value"])
+                              for o in row.option_values],
+            pk=row.id, product_id=row.product_id, cost_amount=row.cost_amount,
+        )
+
+    @strawberry.field(graphql_type=int | None,
+                      description="Units that can be ordered now; null when stock is not tracked.")
+    def quantity_available(self, info: Info) -> Awaitable[int] | None:
+        if not self.track_inventory:
+            return None
+        return info.context.loaders.availability_by_variant_id.load(self.pk)
+
+    @strawberry.field
+    async def in_stock(self, info: Info) -> bool:
+        if not self.track_inventory:
+            return True
+        return await info.context.loaders.availability_by_variant_id.load(self.pk) > 0
+
+    @strawberry.field(description="What the shop paid per unit. Staff with MANAGE_CATALOG only.")
+    async def cost_price(self, info: Info) -> Money | None:
+        await info.context.require_staff(Permission.MANAGE_CATALOG)
+        return Money.maybe(self.cost_amount, self.price.currency)
+
+    @strawberry.field(graphql_type=Annotated["Product", strawberry.lazy(__name__)])
+    def product(self, info: Info) -> Awaitable[Product | None]:
+        return info.context.loaders.product_by_id.load(self.product_id)
+
+
+@strawberry.type
+class Product(Node):
+    id: strawberry.ID
+    name: str
+    slug: str
+    description: str
+    status: ProductStatus
+    option_names: list[str]
+    created_at: datetime
+    updated_at: datetime
+    pk: strawberry.Private[int]
+    category_id: strawberry.Private[int | None]
+    min_price: strawberry.Private[int | None]
+    max_price: strawberry.Private[int | None]
+    currency: strawberry.Private[str]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Product:
+        return cls(
+            id=strawberry.ID(encode_id("Product", row.id)), name=row.name, slug=row.slug,
+            description=row.description, status=ProductStatus(row.status),
+            option_names=list(row.option_names), created_at=row.created_at,
+            updated_at=row.updated_at, pk=row.id, category_id=row.category_id,
+            min_price=row.min_price, max_price=row.max_price, currency=row.currency,
+        )
+
+    @strawberry.field(description="Lowest and highest variant price; null without variants.")
+    def price_range(self) -> PriceRange | None:
+        if self.min_price is None or self.max_price is None:
+            return None
+        return PriceRange(min=Money.of(self.min_price, self.currency),
+                          max=Money.of(self.max_price, self.currency))
+
+    @strawberry.field(graphql_type=Category | None)
+    def category(self, info: Info) -> Awaitable[Category | None] | None:
+        if self.category_id is None:
+            return None
+        return info.context.loaders.category_by_id.load(self.category_id)
+
+    @strawberry.field(graphql_type=list[ProductVariant])
+    def variants(self, info: Info) -> Awaitable[list[ProductVariant]]:
+        return info.context.loaders.variants_by_product_id.load(self.pk)
+
+    @strawberry.field(description="Images in display order; `first` limits how many.")
+    async def images(self, info: Info, first: int | None = None) -> list[ProductImage]:
+        images = await info.context.loaders.images_by_product_id.load(self.pk)
+        return images if first is None else images[: max(first, 0)]

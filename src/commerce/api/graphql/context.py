@@ -1,0 +1,77 @@
+"""The per-request context: settings, database reader, viewer and loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+
+from commerce.accounts.authentication import bearer_token, viewer_for_token
+from commerce.accounts.permissions import Permission
+from commerce.accounts.viewer import Viewer
+from commerce.db.database import Database, Reader
+from commerce.settings import Settings
+from commerce.shared.errors import AuthError
+
+if TYPE_CHECKING:
+    from commerce.api.graphql.loaders import Loaders
+
+_UNSET: Any = object()
+
+
+@dataclass(eq=False)
+class Context:
+    settings: Settings
+    db: Database
+    reader: Reader
+    request_id: str
+    client_ip: str
+    authorization: str | None = None
+    # Set by strawberry's WebSocket handlers from the connection_init payload.
+    connection_params: dict[str, Any] | None = None
+    _viewer: Any = field(default=_UNSET, repr=False)
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        from commerce.api.graphql.loaders import Loaders  # imports the API types
+
+        return Loaders(self.reader)
+
+    def _token(self) -> str | None:
+        header = self.authorization
+        if header is None and isinstance(self.connection_params, dict):
+            raw = self.connection_params.get("Authorization") or self.connection_params.get(
+                "authorization")
+            header = raw if isinstance(raw, str) else None
+        return bearer_token(header)
+
+    async def viewer(self) -> Viewer | None:
+        """The signed-in user, or None (no token, or a token that is invalid or expired)."""
+        if self._viewer is _UNSET:
+            token = self._token()
+            self._viewer = None if token is None else await viewer_for_token(self.reader, token)
+        viewer: Viewer | None = self._viewer
+        return viewer
+
+    async def require_user(self) -> Viewer:
+        viewer = await self.viewer()
+        if viewer is None:
+            message = ("the token is invalid or expired" if self._token()
+                       else "sign in first: send Authorization: Bearer <token>")
+            raise AuthError("UNAUTHENTICATED", message)
+        return viewer
+
+    async def require_staff(self, permission: Permission) -> Viewer:
+        viewer = await self.require_user()
+        if not viewer.has(permission):
+            raise AuthError("FORBIDDEN", f"this needs the {permission.value} permission")
+        return viewer
+
+    async def can(self, permission: Permission) -> bool:
+        viewer = await self.viewer()
+        return viewer is not None and viewer.has(permission)
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,161 @@
+"""``/graphql`` over HTTP, following the GraphQL-over-HTTP spec including its SHOULDs.
+
+- POST ``application/json``; GET for queries only (a GET mutation is 405, ``Allow: POST``).
+- ``Accept`` naming ``application/graphql-response+json`` gets that media type; a missing
+  ``Accept`` or ``*/*`` gets ``application/json``; neither acceptable is 406.
+- Under graphql-response+json a request error (unparsable, invalid, bad variables, over a
+  limit) is 400 with no ``data``; under application/json it is 200 (still without ``data``).
+- Malformed JSON or parameters: 400 with a JSON ``errors`` body; other content types: 415.
+- Browsers asking for HTML get GraphiQL when it is enabled.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.http.ides import get_graphql_ide_html
+
+from commerce.api.graphql.context import Context
+from commerce.api.graphql.executor import Executor
+from commerce.db.database import Database
+from commerce.settings import Settings
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+class BadRequest(Exception):
+    pass
+
+
+def negotiate(accept: str | None) -> str | None:
+    """Pick the response media type from an Accept header, or None when nothing fits."""
+    if accept is None or not accept.strip():
+        return JSON
+    candidates: list[tuple[float, int, int, str]] = []
+    for order, part in enumerate(accept.split(",")):
+        media, *params = (p.strip() for p in part.split(";"))
+        media = media.lower()
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q <= 0:
+            continue
+        if media == GRAPHQL_RESPONSE:
+            candidates.append((q, 1, -order, GRAPHQL_RESPONSE))
+        elif media in {JSON, "application/*", "*/*"}:
+            candidates.append((q, 0, -order, JSON))
+    # Higher q wins; on a tie graphql-response+json, then the earlier entry.
+    return max(candidates)[3] if candidates else None
+
+
+def wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "query" not in request.query_params
+
+
+def _json_response(body: dict[str, Any], status: int, media_type: str,
+                   headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type=media_type,
+                    headers=headers)
+
+
+def _params_from_json(raw: bytes) -> dict[str, Any]:
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}") from None
+    if isinstance(body, list):
+        raise BadRequest("batched requests are not supported: send one operation per request")
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    return body
+
+
+def _params_from_query_string(request: Request) -> dict[str, Any]:
+    params: dict[str, Any] = dict(request.query_params)
+    for key in ("variables", "extensions"):
+        if key in params:
+            try:
+                params[key] = orjson.loads(params[key])
+            except orjson.JSONDecodeError:
+                raise BadRequest(f"`{key}` is not valid JSON") from None
+    return params
+
+
+def _validate_params(params: dict[str, Any]) -> tuple[str, dict[str, Any] | None, str | None]:
+    query = params.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise BadRequest("`query` must be a non-empty string")
+    variables = params.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        raise BadRequest("`variables` must be an object")
+    operation_name = params.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise BadRequest("`operationName` must be a string")
+    extensions = params.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise BadRequest("`extensions` must be an object")
+    return query, variables, operation_name
+
+
+class GraphQLHTTPEndpoint:
+    def __init__(self, executor: Executor, db: Database, settings: Settings,
+                 client_ip: Callable[[Request], str]) -> None:
+        self.executor = executor
+        self.db = db
+        self.settings = settings
+        self.client_ip = client_ip
+
+    async def handle(self, request: Request) -> Response:
+        if request.method == "GET" and self.settings.graphiql and wants_html(request):
+            return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
+        if request.method not in {"GET", "POST"}:
+            return _json_response({"errors": [{"message": "use GET or POST"}]}, 405, JSON,
+                                  {"Allow": "GET, POST"})
+        media_type = negotiate(request.headers.get("accept"))
+        if media_type is None:
+            return _json_response(
+                {"errors": [{"message": f"cannot answer in any type the Accept header names; "
+                                        f"use {GRAPHQL_RESPONSE} or {JSON}"}]}, 406, JSON)
+        try:
+            if request.method == "POST":
+                content_type = request.headers.get("content-type", "")
+                if content_type.split(";")[0].strip().lower() != JSON:
+                    return _json_response(
+                        {"errors": [{"message": "send the request as application/json"}]},
+                        415, media_type)
+                params = _params_from_json(await request.body())
+            else:
+                params = _params_from_query_string(request)
+            query, variables, operation_name = _validate_params(params)
+        except BadRequest as exc:
+            return _json_response({"errors": [{"message": str(exc)}]}, 400, media_type)
+
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        context = Context(
+            settings=self.settings, db=self.db, reader=self.db.reader(),
+            request_id=request_id, client_ip=self.client_ip(request),
+            authorization=request.headers.get("authorization"),
+        )
+        request.state.request_id = request_id
+        try:
+            outcome = await self.executor.run(
+                query, variables, operation_name, context,
+                allow_mutations=request.method == "POST")
+        finally:
+            await context.reader.close()
+        if outcome.method_not_allowed:
+            return _json_response(outcome.body(), 405, media_type, {"Allow": "POST"})
+        status = 400 if outcome.request_error and media_type == GRAPHQL_RESPONSE else 200
+        return _json_response(outcome.body(), status, media_type)

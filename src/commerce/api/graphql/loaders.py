@@ -1,0 +1,72 @@
+"""One DataLoader per relation, built lazily per request.
+
+Names follow ``<thing>_by_<key>``. Each batch is one statement (see ``catalog.queries``) and
+converts rows straight into API objects, so resolvers can return the loader's future as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import cached_property
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from commerce.api.graphql.catalog import types as t
+from commerce.catalog import queries as catalog
+from commerce.db.database import Reader
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _one(reader: Reader, fetch: Callable[[Reader, Sequence[K]], Awaitable[Mapping[K, Any]]],
+         convert: Callable[[Any], V]) -> DataLoader[K, V | None]:
+    async def load(keys: list[K]) -> list[V | None]:
+        found = await fetch(reader, keys)
+        return [None if (row := found.get(k)) is None else convert(row) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _many(reader: Reader,
+          fetch: Callable[[Reader, Sequence[K]], Awaitable[Mapping[K, list[Any]]]],
+          convert: Callable[[Any], V]) -> DataLoader[K, list[V]]:
+    async def load(keys: list[K]) -> list[list[V]]:
+        found = await fetch(reader, keys)
+        return [[convert(row) for row in found.get(k, ())] for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+class Loaders:
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+
+    @cached_property
+    def product_by_id(self) -> DataLoader[int, t.Product | None]:
+        return _one(self.reader, catalog.products_by_ids, t.Product.from_row)
+
+    @cached_property
+    def variant_by_id(self) -> DataLoader[int, t.ProductVariant | None]:
+        return _one(self.reader, catalog.variants_by_ids, t.ProductVariant.from_row)
+
+    @cached_property
+    def variants_by_product_id(self) -> DataLoader[int, list[t.ProductVariant]]:
+        return _many(self.reader, catalog.variants_by_product_ids, t.ProductVariant.from_row)
+
+    @cached_property
+    def images_by_product_id(self) -> DataLoader[int, list[t.ProductImage]]:
+        return _many(self.reader, catalog.images_by_product_ids, t.ProductImage.from_row)
+
+    @cached_property
+    def category_by_id(self) -> DataLoader[int, t.Category | None]:
+        return _one(self.reader, catalog.categories_by_ids, t.Category.from_row)
+
+    @cached_property
+    def availability_by_variant_id(self) -> DataLoader[int, int]:
+        async def load(keys: list[int]) -> list[int]:
+            found = await catalog.availability_by_variant_ids(self.reader, keys)
+            return [found.get(k, 0) for k in keys]
+
+        return DataLoader(load_fn=load)

@@ -1,0 +1,10 @@
+"""The Relay ``Node`` interface."""
+
+from __future__ import annotations
+
+import strawberry
+
+
+@strawberry.interface(description="An object with a globally unique, opaque ID.")
+class Node:
+    id: strawberry.ID

@@ -1,0 +1,41 @@
+"""``node(id:)``: any object by its global ID, with the same visibility as its own query."""
+
+from __future__ import annotations
+
+import strawberry
+
+from commerce.accounts.permissions import Permission
+from commerce.api.graphql.catalog.types import ProductStatus
+from commerce.api.graphql.context import Info
+from commerce.api.graphql.node import Node
+from commerce.shared.ids import InvalidIdError, decode_id
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Fetch any object by its ID; null when it is not visible.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        try:
+            type_name, raw_pk = decode_id(str(id))
+            pk = int(raw_pk)
+        except (InvalidIdError, ValueError):
+            return None
+        loaders = info.context.loaders
+        if type_name == "Product":
+            product = await loaders.product_by_id.load(pk)
+            if product is not None and product.status is not ProductStatus.ACTIVE and \
+                    not await info.context.can(Permission.MANAGE_CATALOG):
+                return None
+            return product
+        if type_name == "ProductVariant":
+            variant = await loaders.variant_by_id.load(pk)
+            if variant is None:
+                return None
+            owner = await loaders.product_by_id.load(variant.product_id)
+            if owner is None or (owner.status is not ProductStatus.ACTIVE and
+                                 not await info.context.can(Permission.MANAGE_CATALOG)):
+                return None
+            return variant
+        if type_name == "Category":
+            return await loaders.category_by_id.load(pk)
+        return None

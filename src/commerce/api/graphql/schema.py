@@ -1,0 +1,35 @@
+"""The schema: each area contributes a Query (and Mutation/Subscription) type, merged here."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from commerce.api.graphql.catalog.queries import CatalogQuery
+from commerce.api.graphql.node import Node
+from commerce.api.graphql.node_query import NodeQuery
+from commerce.api.graphql.scalars import SCALARS
+from commerce.api.graphql.subscriptions import Subscription
+
+Query = merge_types("Query", (NodeQuery, CatalogQuery))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.field(description="Placeholder until the first mutations are merged.")
+    def noop(self) -> bool:
+        return True
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription,
+                             types=[Node],
+                             config=StrawberryConfig(scalar_map=SCALARS))
+
+
+schema = build_schema()
+
+
+def sdl() -> str:
+    return schema.as_str() + "\n"

@@ -1,0 +1,26 @@
+"""Live updates over WebSocket (graphql-transport-ws and graphql-ws)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from datetime import datetime
+
+import strawberry
+
+from commerce.shared.clock import utcnow
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="The server time every `intervalSeconds` (1-60): a "
+                                         "connectivity check for WebSocket clients.")
+    async def heartbeat(self, interval_seconds: int = 10, count: int | None = None
+                        ) -> AsyncGenerator[datetime, None]:
+        interval = min(max(interval_seconds, 1), 60)
+        sent = 0
+        while count is None or sent < count:
+            yield utcnow()
+            sent += 1
+            if count is None or sent < count:
+                await asyncio.sleep(interval)

@@ -1,0 +1,144 @@
+"""The ASGI application: ``/graphql`` (HTTP + WebSocket + GraphiQL), ``/healthz``, ``/readyz``."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+
+from commerce.api.graphql.context import Context
+from commerce.api.graphql.executor import Executor
+from commerce.api.graphql.http import GraphQLHTTPEndpoint
+from commerce.api.graphql.limits import Limits
+from commerce.api.graphql.schema import schema
+from commerce.db.database import Database
+from commerce.settings import Settings
+
+log = logging.getLogger("commerce.http")
+
+
+def client_ip(request: Request | WebSocket) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+class RequestLogMiddleware:
+    """Gives every HTTP request an id (``X-Request-ID``) and logs one line per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        request_id = headers.get(b"x-request-id", b"").decode()
+        if not request_id:  # make one, and let the endpoint see it as if the client sent it
+            request_id = uuid.uuid4().hex
+            scope = {**scope, "headers": [*scope.get("headers", []),
+                                          (b"x-request-id", request_id.encode())]}
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"],
+                                      (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            log.info("request", extra={
+                "request_id": request_id, "method": scope.get("method"),
+                "path": scope.get("path"), "status": status,
+                "ms": round((time.perf_counter() - started) * 1000, 2)})
+
+
+class GraphQLWebSocket(GraphQL[Context, None]):
+    """Strawberry's view, used only for subscriptions over WebSocket."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        super().__init__(schema, subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,
+                                                         GRAPHQL_WS_PROTOCOL),
+                         graphql_ide=None)
+        self.db = db
+        self.settings = settings
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        return Context(settings=self.settings, db=self.db, reader=self.db.reader(),
+                       request_id=uuid.uuid4().hex, client_ip=client_ip(request),
+                       authorization=request.headers.get("authorization"))
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    db = database or Database(settings.database_url, settings.db_pool_size)
+    executor = Executor(
+        schema,
+        limits=Limits(settings.max_depth, settings.max_aliases, settings.max_cost),
+        max_tokens=settings.max_tokens, introspection=settings.introspection,
+        debug=settings.debug,
+    )
+    graphql_http = GraphQLHTTPEndpoint(executor, db, settings, client_ip)
+    graphql_ws = GraphQLWebSocket(db, settings)
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        try:
+            await db.ping()
+        except Exception:
+            log.exception("database not reachable")
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if database is None:
+                await db.dispose()
+
+    middleware = [Middleware(RequestLogMiddleware)]
+    if settings.cors_origins:
+        middleware.append(Middleware(
+            CORSMiddleware, allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID"],
+            expose_headers=["X-Request-ID"], max_age=600))
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql_http.handle,
+                  methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+            WebSocketRoute("/graphql", graphql_ws),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.executor = executor
+    return app

@@ -1,0 +1,181 @@
+"""Catalog read side: lightweight rows for listings and DataLoader batches.
+
+Every function issues one statement whatever the number of keys, so a page costs the
+same number of statements at any size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, exists, func, or_, select
+
+from commerce.catalog.filters import ProductFilter, ProductSort, ProductSortField
+from commerce.db.database import Reader
+from commerce.db.keyset import AnySelect, keyset
+from commerce.db.models import (
+    Category,
+    Collection,
+    CollectionProduct,
+    Product,
+    ProductImage,
+    ProductVariant,
+    Stock,
+    Warehouse,
+)
+from commerce.shared.pagination import Page, make_page, page_request
+from commerce.shared.text import like_pattern
+
+PRODUCT_COLUMNS = (
+    Product.id, Product.name, Product.slug, Product.description, Product.status,
+    Product.category_id, Product.option_names, Product.min_price, Product.max_price,
+    Product.currency, Product.created_at, Product.updated_at,
+)
+VARIANT_COLUMNS = (
+    ProductVariant.id, ProductVariant.product_id, ProductVariant.sku, ProductVariant.barcode,
+    ProductVariant.name, ProductVariant.option_values, ProductVariant.price_amount,
+    ProductVariant.compare_at_amount, ProductVariant.cost_amount, ProductVariant.currency,
+    ProductVariant.weight_grams, ProductVariant.track_inventory, ProductVariant.position,
+)
+CATEGORY_COLUMNS = (Category.id, Category.parent_id, Category.name, Category.slug,
+                    Category.description, Category.position)
+COLLECTION_COLUMNS = (Collection.id, Collection.name, Collection.slug, Collection.description,
+                      Collection.is_published)
+IMAGE_COLUMNS = (ProductImage.id, ProductImage.product_id, ProductImage.url, ProductImage.alt,
+                 ProductImage.position)
+
+_PRICE_KEY = func.coalesce(Product.min_price, 0)
+
+
+def _sort_columns(sort: ProductSort) -> list[Any]:
+    if sort.field is ProductSortField.NAME:
+        return [Product.name, Product.id]
+    if sort.field is ProductSortField.PRICE:
+        return [_PRICE_KEY, Product.id]
+    return [Product.id]  # ids grow with creation time
+
+
+def _sort_key(sort: ProductSort, row: Row[Any]) -> tuple[Any, ...]:
+    if sort.field is ProductSortField.NAME:
+        return (row.name, row.id)
+    if sort.field is ProductSortField.PRICE:
+        return (row.min_price or 0, row.id)
+    return (row.id,)
+
+
+def _in_stock() -> ColumnElement[bool]:
+    tracked_stock = exists().where(
+        Stock.variant_id == ProductVariant.id,
+        Stock.quantity > Stock.allocated,
+        Stock.warehouse_id == Warehouse.id,
+        Warehouse.is_active.is_(True),
+    )
+    return exists().where(
+        ProductVariant.product_id == Product.id,
+        or_(ProductVariant.track_inventory.is_(False), tracked_stock),
+    )
+
+
+def _filters(flt: ProductFilter, include_drafts: bool) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if not include_drafts:
+        clauses.append(Product.status == "ACTIVE")
+    elif flt.status is not None:
+        clauses.append(Product.status == flt.status)
+    if flt.search:
+        clauses.append(Product.search_text.like(like_pattern(flt.search), escape="\\"))
+    if flt.category_slug is not None:
+        # The category and all of its descendants.
+        tree = select(Category.id).where(Category.slug == flt.category_slug).cte(
+            "category_tree", recursive=True)
+        tree = tree.union_all(select(Category.id).where(Category.parent_id == tree.c.id))
+        clauses.append(Product.category_id.in_(select(tree.c.id)))
+    if flt.collection_slug is not None:
+        clauses.append(exists().where(
+            CollectionProduct.product_id == Product.id,
+            CollectionProduct.collection_id == Collection.id,
+            Collection.slug == flt.collection_slug,
+        ))
+    if flt.price_min is not None:
+        clauses.append(Product.max_price >= flt.price_min)
+    if flt.price_max is not None:
+        clauses.append(Product.min_price <= flt.price_max)
+    if flt.in_stock is True:
+        clauses.append(_in_stock())
+    elif flt.in_stock is False:
+        clauses.append(~_in_stock())
+    return clauses
+
+
+async def list_products(reader: Reader, *, flt: ProductFilter, sort: ProductSort,
+                        first: int | None, after: str | None,
+                        include_drafts: bool) -> Page[Row[Any]]:
+    columns = _sort_columns(sort)
+    request = page_request(first, after, sort.key, len(columns))
+    statement: AnySelect = select(*PRODUCT_COLUMNS).where(
+        and_(*_filters(flt, include_drafts)))
+    statement = keyset(statement, columns, sort.descending, request.after, request.first + 1)
+    rows = await reader.all(statement)
+    return make_page(rows, request, sort.key, lambda r: _sort_key(sort, r))
+
+
+def _visible(include_drafts: bool) -> list[ColumnElement[bool]]:
+    return [] if include_drafts else [Product.status == "ACTIVE"]
+
+
+async def products_by_ids(reader: Reader, ids: Sequence[int]) -> dict[int, Row[Any]]:
+    rows = await reader.all(select(*PRODUCT_COLUMNS).where(Product.id.in_(ids)))
+    return {r.id: r for r in rows}
+
+
+async def product_by_slug(reader: Reader, slug: str, include_drafts: bool) -> Row[Any] | None:
+    return await reader.first(
+        select(*PRODUCT_COLUMNS).where(Product.slug == slug, *_visible(include_drafts)))
+
+
+async def variants_by_product_ids(reader: Reader, ids: Sequence[int]
+                                  ) -> dict[int, list[Row[Any]]]:
+    rows = await reader.all(
+        select(*VARIANT_COLUMNS).where(ProductVariant.product_id.in_(ids))
+        .order_by(ProductVariant.product_id, ProductVariant.position, ProductVariant.id))
+    grouped: dict[int, list[Row[Any]]] = defaultdict(list)
+    for row in rows:
+        grouped[row.product_id].append(row)
+    return grouped
+
+
+async def variants_by_ids(reader: Reader, ids: Sequence[int]) -> dict[int, Row[Any]]:
+    rows = await reader.all(select(*VARIANT_COLUMNS).where(ProductVariant.id.in_(ids)))
+    return {r.id: r for r in rows}
+
+
+async def variant_by_sku(reader: Reader, sku: str) -> Row[Any] | None:
+    return await reader.first(select(*VARIANT_COLUMNS).where(ProductVariant.sku == sku))
+
+
+async def images_by_product_ids(reader: Reader, ids: Sequence[int]
+                                ) -> dict[int, list[Row[Any]]]:
+    rows = await reader.all(
+        select(*IMAGE_COLUMNS).where(ProductImage.product_id.in_(ids))
+        .order_by(ProductImage.product_id, ProductImage.position, ProductImage.id))
+    grouped: dict[int, list[Row[Any]]] = defaultdict(list)
+    for row in rows:
+        grouped[row.product_id].append(row)
+    return grouped
+
+
+async def categories_by_ids(reader: Reader, ids: Sequence[int]) -> dict[int, Row[Any]]:
+    rows = await reader.all(select(*CATEGORY_COLUMNS).where(Category.id.in_(ids)))
+    return {r.id: r for r in rows}
+
+
+async def availability_by_variant_ids(reader: Reader, ids: Sequence[int]) -> dict[int, int]:
+    """Units that can still be sold per variant: on hand minus allocated, active warehouses."""
+    rows = await reader.all(
+        select(Stock.variant_id, func.sum(Stock.quantity - Stock.allocated))
+        .join(Warehouse, Warehouse.id == Stock.warehouse_id)
+        .where(Stock.variant_id.in_(ids), Warehouse.is_active.is_(True))
+        .group_by(Stock.variant_id))
+    return {int(variant_id): int(total or 0) for variant_id, total in map(tuple, rows)}

@@ -1,0 +1,143 @@
+"""The ``commerce`` command: serve, demo, migrate, seed, schema, create-staff."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from commerce.settings import Settings, SettingsError
+
+DEMO_LOGINS = (
+    ("staff superuser", "admin@example.com", "admin12345"),
+    ("customer", "customer@example.com", "customer12345"),
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="commerce", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the API (uvicorn)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=1)
+
+    demo = sub.add_parser("demo", help="migrate, seed if empty, and serve with GraphiQL")
+    demo.add_argument("--host")
+    demo.add_argument("--port", type=int)
+
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("seed", help="fill an empty database with the demo shop")
+
+    schema = sub.add_parser("schema", help="print the GraphQL SDL")
+    schema.add_argument("--check", action="store_true",
+                        help="exit 1 when schema.graphql differs from the code")
+    schema.add_argument("--path", default="schema.graphql")
+
+    staff = sub.add_parser("create-staff", help="create (or update) a staff user")
+    staff.add_argument("--email", required=True)
+    staff.add_argument("--password", required=True)
+    staff.add_argument("--permission", action="append", default=[], metavar="P")
+    staff.add_argument("--superuser", action="store_true")
+    return parser
+
+
+def _serve(settings: Settings, host: str | None, port: int | None, workers: int = 1) -> None:
+    import uvicorn
+
+    host = host or settings.host
+    port = port or settings.port
+    if workers > 1:
+        # Each worker process builds its own app from the environment.
+        uvicorn.run("commerce.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning")
+        return
+    from commerce.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+async def _migrate(settings: Settings) -> None:
+    from commerce.db.migrate import upgrade
+
+    await upgrade(settings.database_url)
+
+
+async def _seed(settings: Settings) -> bool:
+    from commerce.seed import seed_demo_shop
+
+    from commerce.db.database import Database
+
+    db = Database(settings.database_url)
+    try:
+        return await seed_demo_shop(db, settings)
+    finally:
+        await db.dispose()
+
+
+async def _create_staff(settings: Settings, args: argparse.Namespace) -> str:
+    from commerce.accounts.service import upsert_staff
+
+    from commerce.db.database import Database
+
+    db = Database(settings.database_url)
+    try:
+        return await upsert_staff(db, email=args.email, password=args.password,
+                                  permissions=args.permission, superuser=args.superuser)
+    finally:
+        await db.dispose()
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from commerce.api.graphql.schema import sdl
+
+    text = sdl()
+    if not args.check:
+        sys.stdout.write(text)
+        return 0
+    path = Path(args.path)
+    current = path.read_text() if path.exists() else ""
+    if current != text:
+        print(f"{path} is out of date: run `commerce schema > {path}`", file=sys.stderr)
+        return 1
+    print(f"{path} is up to date")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "schema":
+        return _schema(args)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"commerce: {exc}", file=sys.stderr)
+        return 2
+    from commerce.logging import configure_logging
+
+    configure_logging(settings.debug)
+    if args.command == "serve":
+        _serve(settings, args.host, args.port, args.workers)
+    elif args.command == "migrate":
+        asyncio.run(_migrate(settings))
+        print("migrations applied")
+    elif args.command == "seed":
+        asyncio.run(_migrate(settings))
+        seeded = asyncio.run(_seed(settings))
+        print("demo shop seeded" if seeded else "database already has data; nothing seeded")
+    elif args.command == "create-staff":
+        print(asyncio.run(_create_staff(settings, args)))
+    elif args.command == "demo":
+        asyncio.run(_migrate(settings))
+        asyncio.run(_seed(settings))
+        host = args.host or settings.host
+        port = args.port or settings.port
+        print(f"\n  commerce demo shop: http://{host}:{port}/graphql  (GraphiQL in a browser)\n")
+        for role, email, password in DEMO_LOGINS:
+            print(f"  {role:16} {email} / {password}")
+        print(f"\n  database: {settings.database_url}\n", flush=True)
+        _serve(settings, host, port)
+    return 0

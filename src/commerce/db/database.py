@@ -1,0 +1,76 @@
+"""The database handle given to the app: engines, units of work and request readers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import Executable, Row, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from commerce.db.engine import create_engines
+
+
+class Database:
+    def __init__(self, url: str, pool_size: int = 10) -> None:
+        self.url = url
+        self.write_engine, self.read_engine = create_engines(url, pool_size)
+
+    @property
+    def dialect(self) -> str:
+        return self.write_engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One write transaction: commits on success, rolls back on any exception."""
+        async with AsyncSession(self.write_engine, expire_on_commit=False) as session, \
+                session.begin():
+            yield session
+
+    def reader(self) -> Reader:
+        return Reader(self.read_engine)
+
+    async def ping(self) -> None:
+        async with self.read_engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.write_engine.dispose()
+        await self.read_engine.dispose()
+
+
+class Reader:
+    """A request's read connection: opened on first use, one statement at a time.
+
+    DataLoader batches run as concurrent tasks; a lock keeps them from interleaving on the
+    one connection (asyncpg forbids that), which is what one connection does anyway.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+        self._lock = asyncio.Lock()
+
+    async def all(self, statement: Executable, params: dict[str, Any] | None = None
+                  ) -> Sequence[Row[Any]]:
+        async with self._lock:
+            if self._conn is None:
+                self._conn = await self._engine.connect()
+            result = await self._conn.execute(statement, params)
+            return result.all()
+
+    async def first(self, statement: Executable, params: dict[str, Any] | None = None
+                    ) -> Row[Any] | None:
+        rows = await self.all(statement, params)
+        return rows[0] if rows else None
+
+    async def scalar(self, statement: Executable, params: dict[str, Any] | None = None) -> Any:
+        row = await self.first(statement, params)
+        return None if row is None else row[0]
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await conn.close()

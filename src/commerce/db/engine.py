@@ -1,0 +1,53 @@
+"""Engines for both databases.
+
+Two engines share one database: a *write* engine whose transactions take the write lock up
+front (SQLite ``BEGIN IMMEDIATE``, so concurrent writers queue on the busy timeout instead of
+failing on lock upgrade) and a *read* engine in autocommit, so request reads never hold a
+snapshot that would hide a mutation committed in the same request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_recipe(engine: AsyncEngine, begin_sql: str | None) -> None:
+    """SQLAlchemy's documented pysqlite/aiosqlite transaction recipe plus our pragmas."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    if begin_sql is not None:
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            conn.exec_driver_sql(begin_sql)
+
+
+def create_engines(url: str, pool_size: int = 10) -> tuple[AsyncEngine, AsyncEngine]:
+    """Return ``(write_engine, read_engine)`` for ``url``."""
+    if url.startswith("sqlite"):
+        write = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+        read = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+        _sqlite_recipe(write, "BEGIN IMMEDIATE")
+        _sqlite_recipe(read, None)  # no BEGIN: every statement autocommits
+        return write, read
+    write = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size,
+                                pool_pre_ping=True)
+    read = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size,
+                               pool_pre_ping=True, isolation_level="AUTOCOMMIT")
+    return write, read

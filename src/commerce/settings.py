@@ -1,0 +1,125 @@
+"""All configuration, read once from ``COMMERCE_*`` environment variables.
+
+Nothing else in the code base reads the environment: everything receives a ``Settings``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, TypeVar
+
+from commerce.shared.money import CURRENCY_EXPONENTS
+
+T = TypeVar("T")
+
+
+class SettingsError(ValueError):
+    """A ``COMMERCE_*`` variable holds a value we cannot use."""
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected true/false")
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("expected a positive integer")
+    return value
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 0 < value < 65536:
+        raise ValueError("expected a port number 1-65535")
+    return value
+
+
+def _csv(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _currency(raw: str) -> str:
+    code = raw.strip().upper()
+    if code not in CURRENCY_EXPONENTS:
+        raise ValueError(f"unknown ISO 4217 currency code {raw!r}")
+    return code
+
+
+def _database_url(raw: str) -> str:
+    if not raw.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ValueError("expected a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
+    return raw
+
+
+# name in Settings -> (environment variable, parser)
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "database_url": _database_url,
+    "host": str,
+    "port": _port,
+    "secret_key": str,
+    "cors_origins": _csv,
+    "debug": _bool,
+    "graphiql": _bool,
+    "introspection": _bool,
+    "max_depth": _positive_int,
+    "max_aliases": _positive_int,
+    "max_tokens": _positive_int,
+    "max_cost": _positive_int,
+    "currency": _currency,
+    "token_ttl_hours": _positive_int,
+    "login_max_attempts": _positive_int,
+    "login_window_seconds": _positive_int,
+    "db_pool_size": _positive_int,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = "sqlite+aiosqlite:///./commerce.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Only used to derive non-secret identifiers; tokens are random, so a default is safe
+    # for the demo. Production deployments set their own.
+    secret_key: str = "insecure-demo-secret"
+    cors_origins: tuple[str, ...] = field(default_factory=tuple)
+    debug: bool = False
+    graphiql: bool = True
+    introspection: bool = True
+    max_depth: int = 15
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_cost: int = 25000
+    currency: str = "USD"
+    token_ttl_hours: int = 24 * 30
+    login_max_attempts: int = 10
+    login_window_seconds: int = 900
+    db_pool_size: int = 10
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            var = "COMMERCE_" + f.name.upper()
+            if var not in env:
+                continue
+            try:
+                values[f.name] = _PARSERS[f.name](env[var])
+            except ValueError as exc:
+                raise SettingsError(f"{var}={env[var]!r} is invalid: {exc}") from exc
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,20 @@
+"""The one list of payload error codes (``UserErrorCode`` in the API)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    DUPLICATE = "DUPLICATE"
+    INVALID_STATE = "INVALID_STATE"
+    IN_USE = "IN_USE"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    ACCOUNT_DISABLED = "ACCOUNT_DISABLED"
+    PASSWORD_TOO_SHORT = "PASSWORD_TOO_SHORT"
+    PASSWORD_INCORRECT = "PASSWORD_INCORRECT"
+    STOCK_CHANGED = "STOCK_CHANGED"
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
