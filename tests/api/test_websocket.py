@@ -1,0 +1,53 @@
+"""Subscriptions over real WebSocket connections, both protocols."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import websockets
+
+from tests.live_server import serve
+
+SUBSCRIPTION = "subscription { heartbeat(intervalSeconds: 1, count: 2) }"
+
+
+async def test_graphql_transport_ws_handshake_and_subscription(app: Any) -> None:
+    async with serve(app) as host, websockets.connect(
+            f"ws://{host}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        assert ws.subprotocol == "graphql-transport-ws"
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe",
+                                  "payload": {"query": SUBSCRIPTION}}))
+        beats = [json.loads(await ws.recv()) for _ in range(2)]
+        assert [b["type"] for b in beats] == ["next", "next"]
+        assert all(b["payload"]["data"]["heartbeat"] for b in beats)
+        assert json.loads(await ws.recv()) == {"id": "1", "type": "complete"}
+
+
+async def test_legacy_graphql_ws_protocol_works_too(app: Any) -> None:
+    async with serve(app) as host, websockets.connect(
+            f"ws://{host}/graphql", subprotocols=["graphql-ws"]) as ws:
+        assert ws.subprotocol == "graphql-ws"
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "start",
+                                  "payload": {"query": SUBSCRIPTION}}))
+        first = json.loads(await ws.recv())
+        while first["type"] == "ka":
+            first = json.loads(await ws.recv())
+        assert first["type"] == "data" and first["payload"]["data"]["heartbeat"]
+
+
+async def test_an_unknown_subprotocol_is_refused(app: Any) -> None:
+    async with serve(app) as host:
+        try:
+            async with websockets.connect(f"ws://{host}/graphql",
+                                          subprotocols=["chat"]) as ws:  # type: ignore[list-item]
+                await ws.recv()
+        except (websockets.InvalidStatus, websockets.ConnectionClosed,
+                websockets.NegotiationError) as exc:
+            assert exc is not None
+        else:
+            raise AssertionError("the server accepted an unknown subprotocol")
