@@ -33,11 +33,27 @@ PRODUCT_COLUMNS = (
     Product.category_id, Product.option_names, Product.min_price, Product.max_price,
     Product.currency, Product.created_at, Product.updated_at,
 )
+def _available() -> Any:
+    """Units that can still be sold: on hand minus allocated, over active warehouses.
+
+    A correlated subquery, so every variant row arrives with its availability and the API
+    needs no second round trip (or per-variant awaitable) to show stock.
+    """
+    return (
+        select(func.coalesce(func.sum(Stock.quantity - Stock.allocated), 0))
+        .join(Warehouse, Warehouse.id == Stock.warehouse_id)
+        .where(Stock.variant_id == ProductVariant.id, Warehouse.is_active.is_(True))
+        .scalar_subquery()
+        .label("available")
+    )
+
+
 VARIANT_COLUMNS = (
     ProductVariant.id, ProductVariant.product_id, ProductVariant.sku, ProductVariant.barcode,
     ProductVariant.name, ProductVariant.option_values, ProductVariant.price_amount,
     ProductVariant.compare_at_amount, ProductVariant.cost_amount, ProductVariant.currency,
     ProductVariant.weight_grams, ProductVariant.track_inventory, ProductVariant.position,
+    _available(),
 )
 CATEGORY_COLUMNS = (Category.id, Category.parent_id, Category.name, Category.slug,
                     Category.description, Category.position)
@@ -169,13 +185,3 @@ async def images_by_product_ids(reader: Reader, ids: Sequence[int]
 async def categories_by_ids(reader: Reader, ids: Sequence[int]) -> dict[int, Row[Any]]:
     rows = await reader.all(select(*CATEGORY_COLUMNS).where(Category.id.in_(ids)))
     return {r.id: r for r in rows}
-
-
-async def availability_by_variant_ids(reader: Reader, ids: Sequence[int]) -> dict[int, int]:
-    """Units that can still be sold per variant: on hand minus allocated, active warehouses."""
-    rows = await reader.all(
-        select(Stock.variant_id, func.sum(Stock.quantity - Stock.allocated))
-        .join(Warehouse, Warehouse.id == Stock.warehouse_id)
-        .where(Stock.variant_id.in_(ids), Warehouse.is_active.is_(True))
-        .group_by(Stock.variant_id))
-    return {int(variant_id): int(total or 0) for variant_id, total in map(tuple, rows)}

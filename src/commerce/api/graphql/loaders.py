@@ -56,17 +56,18 @@ class Loaders:
         return _many(self.reader, catalog.variants_by_product_ids, t.ProductVariant.from_row)
 
     @cached_property
-    def images_by_product_id(self) -> DataLoader[int, list[t.ProductImage]]:
-        return _many(self.reader, catalog.images_by_product_ids, t.ProductImage.from_row)
+    def images_by_product_id(self) -> DataLoader[tuple[int, int | None], list[t.ProductImage]]:
+        """Keyed by (product id, first): the slice is taken here so resolvers stay sync."""
+
+        async def load(keys: list[tuple[int, int | None]]) -> list[list[t.ProductImage]]:
+            found = await catalog.images_by_product_ids(self.reader, list({k[0] for k in keys}))
+            return [[t.ProductImage.from_row(row) for row in
+                     found.get(pk, [])[: None if first is None else max(first, 0)]]
+                    for pk, first in keys]
+
+        return DataLoader(load_fn=load)
 
     @cached_property
     def category_by_id(self) -> DataLoader[int, t.Category | None]:
         return _one(self.reader, catalog.categories_by_ids, t.Category.from_row)
 
-    @cached_property
-    def availability_by_variant_id(self) -> DataLoader[int, int]:
-        async def load(keys: list[int]) -> list[int]:
-            found = await catalog.availability_by_variant_ids(self.reader, keys)
-            return [found.get(k, 0) for k in keys]
-
-        return DataLoader(load_fn=load)

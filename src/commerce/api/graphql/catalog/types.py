@@ -76,6 +76,7 @@ class ProductVariant(Node):
     pk: strawberry.Private[int]
     product_id: strawberry.Private[int]
     cost_amount: strawberry.Private[int | None]
+    available: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: Any) -> ProductVariant:
@@ -89,20 +90,16 @@ class ProductVariant(Node):
             selected_options=[SelectedOption(name=o["name"], value=o["value"])
                               for o in row.option_values],
             pk=row.id, product_id=row.product_id, cost_amount=row.cost_amount,
+            available=int(row.available),
         )
 
-    @strawberry.field(graphql_type=int | None,
-                      description="Units that can be ordered now; null when stock is not tracked.")
-    def quantity_available(self, info: Info) -> Awaitable[int] | None:
-        if not self.track_inventory:
-            return None
-        return info.context.loaders.availability_by_variant_id.load(self.pk)
+    @strawberry.field(description="Units that can be ordered now; null when stock is not tracked.")
+    def quantity_available(self) -> int | None:
+        return self.available if self.track_inventory else None
 
     @strawberry.field
-    async def in_stock(self, info: Info) -> bool:
-        if not self.track_inventory:
-            return True
-        return await info.context.loaders.availability_by_variant_id.load(self.pk) > 0
+    def in_stock(self) -> bool:
+        return not self.track_inventory or self.available > 0
 
     @strawberry.field(description="What the shop paid per unit. Staff with MANAGE_CATALOG only.")
     async def cost_price(self, info: Info) -> Money | None:
@@ -157,7 +154,7 @@ class Product(Node):
     def variants(self, info: Info) -> Awaitable[list[ProductVariant]]:
         return info.context.loaders.variants_by_product_id.load(self.pk)
 
-    @strawberry.field(description="Images in display order; `first` limits how many.")
-    async def images(self, info: Info, first: int | None = None) -> list[ProductImage]:
-        images = await info.context.loaders.images_by_product_id.load(self.pk)
-        return images if first is None else images[: max(first, 0)]
+    @strawberry.field(graphql_type=list[ProductImage],
+                      description="Images in display order; `first` limits how many.")
+    def images(self, info: Info, first: int | None = None) -> Awaitable[list[ProductImage]]:
+        return info.context.loaders.images_by_product_id.load((self.pk, first))
