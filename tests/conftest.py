@@ -92,6 +92,8 @@ async def _empty(db: Database) -> None:
             await conn.execute(text(
                 "TRUNCATE " + ", ".join(f'"{t}"' for t in _TABLES) + " RESTART IDENTITY CASCADE"))
         else:
+            # SQLite checks RESTRICT per row, so a parent category cannot go before its children.
+            await conn.execute(text('UPDATE "categories" SET parent_id = NULL'))
             for table in _TABLES:
                 await conn.execute(text(f'DELETE FROM "{table}"'))
             has_seq = await conn.scalar(text(
