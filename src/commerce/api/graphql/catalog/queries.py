@@ -8,9 +8,15 @@ import strawberry
 from graphql import GraphQLError
 
 from commerce.accounts.permissions import Permission
-from commerce.api.graphql.catalog.types import Product, ProductStatus, ProductVariant
+from commerce.api.graphql.catalog.types import (
+    Product,
+    ProductStatus,
+    ProductVariant,
+    prefetch_products,
+)
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.pagination import Connection, bad_argument, connection
+from commerce.api.graphql.prefetch import connection_nodes
 from commerce.api.graphql.scalars import Decimal
 from commerce.catalog import queries as catalog
 from commerce.catalog.filters import ProductFilter, ProductSort, ProductSortField
@@ -88,7 +94,9 @@ class CatalogQuery:
                 include_drafts=await ctx.can(Permission.MANAGE_CATALOG))
         except PaginationError as exc:
             raise bad_argument(exc) from None
-        return connection(page, Product.from_row)
+        result = connection(page, Product.from_row)
+        await prefetch_products(info, result.nodes, connection_nodes(info))
+        return result
 
     @strawberry.field(description="A product by ID or slug.")
     async def product(self, info: Info, id: strawberry.ID | None = None,

@@ -8,11 +8,13 @@ from enum import Enum
 from typing import Annotated, Any, Optional
 
 import strawberry
+from strawberry.types.nodes import SelectedField
 
 from commerce.accounts.permissions import Permission
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.money import Money, PriceRange
 from commerce.api.graphql.node import Node
+from commerce.api.graphql.prefetch import load_all, now_or_later
 from commerce.shared.ids import encode_id
 
 
@@ -145,16 +147,37 @@ class Product(Node):
                           max=Money.of(self.max_price, self.currency))
 
     @strawberry.field(graphql_type=Category | None)
-    def category(self, info: Info) -> Awaitable[Category | None] | None:
+    def category(self, info: Info) -> Category | Awaitable[Category | None] | None:
         if self.category_id is None:
             return None
-        return info.context.loaders.category_by_id.load(self.category_id)
+        return now_or_later(info.context.loaders.category_by_id, self.category_id)
 
     @strawberry.field(graphql_type=list[ProductVariant])
-    def variants(self, info: Info) -> Awaitable[list[ProductVariant]]:
-        return info.context.loaders.variants_by_product_id.load(self.pk)
+    def variants(self, info: Info) -> list[ProductVariant] | Awaitable[list[ProductVariant]]:
+        return now_or_later(info.context.loaders.variants_by_product_id, self.pk)
 
     @strawberry.field(graphql_type=list[ProductImage],
                       description="Images in display order; `first` limits how many.")
-    def images(self, info: Info, first: int | None = None) -> Awaitable[list[ProductImage]]:
-        return info.context.loaders.images_by_product_id.load((self.pk, first))
+    def images(self, info: Info, first: int | None = None
+               ) -> list[ProductImage] | Awaitable[list[ProductImage]]:
+        return now_or_later(info.context.loaders.images_by_product_id, (self.pk, first))
+
+
+async def prefetch_products(info: Info, products: list[Product],
+                            selected: list[SelectedField]) -> None:
+    """Load the relations ``selected`` on ``products`` for the whole page at once."""
+    loaders = info.context.loaders
+    names = {f.name for f in selected}
+    loads: list[Awaitable[Any]] = []
+    pks = [p.pk for p in products]
+    if "variants" in names:
+        loads.append(loaders.variants_by_product_id.load_many(pks))
+    if "category" in names:
+        loads.append(loaders.category_by_id.load_many(
+            sorted({p.category_id for p in products if p.category_id is not None})))
+    for field in selected:
+        if field.name == "images":
+            raw = field.arguments.get("first")  # literals arrive as strings
+            first = None if raw is None else int(raw)
+            loads.append(loaders.images_by_product_id.load_many([(pk, first) for pk in pks]))
+    await load_all(loads)
