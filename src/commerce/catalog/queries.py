@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Row, and_, bindparam, exists, func, or_, select
 
 from commerce.catalog.filters import ProductFilter, ProductSort, ProductSortField
 from commerce.db.database import Reader
@@ -141,9 +141,32 @@ def _visible(include_drafts: bool) -> list[ColumnElement[bool]]:
     return [] if include_drafts else [Product.status == "ACTIVE"]
 
 
-async def products_by_ids(reader: Reader, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    rows = await reader.all(select(*PRODUCT_COLUMNS).where(Product.id.in_(ids)))
+# Loader statements are built once; ``:ids`` expands to the batch's keys at execution.
+_IDS = bindparam("ids", expanding=True)
+_PRODUCTS_BY_IDS = select(*PRODUCT_COLUMNS).where(Product.id.in_(_IDS))
+_VARIANTS_BY_PRODUCT_IDS = (
+    select(*VARIANT_COLUMNS).where(ProductVariant.product_id.in_(_IDS))
+    .order_by(ProductVariant.product_id, ProductVariant.position, ProductVariant.id))
+_VARIANTS_BY_IDS = select(*VARIANT_COLUMNS).where(ProductVariant.id.in_(_IDS))
+_IMAGES_BY_PRODUCT_IDS = (
+    select(*IMAGE_COLUMNS).where(ProductImage.product_id.in_(_IDS))
+    .order_by(ProductImage.product_id, ProductImage.position, ProductImage.id))
+_CATEGORIES_BY_IDS = select(*CATEGORY_COLUMNS).where(Category.id.in_(_IDS))
+
+
+def _by_id(rows: Sequence[Row[Any]]) -> dict[int, Row[Any]]:
     return {r.id: r for r in rows}
+
+
+def _grouped(rows: Sequence[Row[Any]], key: str) -> dict[int, list[Row[Any]]]:
+    grouped: dict[int, list[Row[Any]]] = defaultdict(list)
+    for row in rows:
+        grouped[getattr(row, key)].append(row)
+    return grouped
+
+
+async def products_by_ids(reader: Reader, ids: Sequence[int]) -> dict[int, Row[Any]]:
+    return _by_id(await reader.all(_PRODUCTS_BY_IDS, {"ids": list(ids)}))
 
 
 async def product_by_slug(reader: Reader, slug: str, include_drafts: bool) -> Row[Any] | None:
@@ -153,18 +176,12 @@ async def product_by_slug(reader: Reader, slug: str, include_drafts: bool) -> Ro
 
 async def variants_by_product_ids(reader: Reader, ids: Sequence[int]
                                   ) -> dict[int, list[Row[Any]]]:
-    rows = await reader.all(
-        select(*VARIANT_COLUMNS).where(ProductVariant.product_id.in_(ids))
-        .order_by(ProductVariant.product_id, ProductVariant.position, ProductVariant.id))
-    grouped: dict[int, list[Row[Any]]] = defaultdict(list)
-    for row in rows:
-        grouped[row.product_id].append(row)
-    return grouped
+    return _grouped(await reader.all(_VARIANTS_BY_PRODUCT_IDS, {"ids": list(ids)}),
+                    "product_id")
 
 
 async def variants_by_ids(reader: Reader, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    rows = await reader.all(select(*VARIANT_COLUMNS).where(ProductVariant.id.in_(ids)))
-    return {r.id: r for r in rows}
+    return _by_id(await reader.all(_VARIANTS_BY_IDS, {"ids": list(ids)}))
 
 
 async def variant_by_sku(reader: Reader, sku: str) -> Row[Any] | None:
@@ -173,15 +190,8 @@ async def variant_by_sku(reader: Reader, sku: str) -> Row[Any] | None:
 
 async def images_by_product_ids(reader: Reader, ids: Sequence[int]
                                 ) -> dict[int, list[Row[Any]]]:
-    rows = await reader.all(
-        select(*IMAGE_COLUMNS).where(ProductImage.product_id.in_(ids))
-        .order_by(ProductImage.product_id, ProductImage.position, ProductImage.id))
-    grouped: dict[int, list[Row[Any]]] = defaultdict(list)
-    for row in rows:
-        grouped[row.product_id].append(row)
-    return grouped
+    return _grouped(await reader.all(_IMAGES_BY_PRODUCT_IDS, {"ids": list(ids)}), "product_id")
 
 
 async def categories_by_ids(reader: Reader, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    rows = await reader.all(select(*CATEGORY_COLUMNS).where(Category.id.in_(ids)))
-    return {r.id: r for r in rows}
+    return _by_id(await reader.all(_CATEGORIES_BY_IDS, {"ids": list(ids)}))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -38,16 +39,24 @@ def _sqlite_recipe(engine: AsyncEngine, begin_sql: str | None) -> None:
             conn.exec_driver_sql(begin_sql)
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+# orjson for JSON columns: measurably cheaper than the stdlib on listing pages.
+_JSON = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+
+
 def create_engines(url: str, pool_size: int = 10) -> tuple[AsyncEngine, AsyncEngine]:
     """Return ``(write_engine, read_engine)`` for ``url``."""
     if url.startswith("sqlite"):
-        write = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
-        read = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+        write = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, **_JSON)
+        read = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, **_JSON)
         _sqlite_recipe(write, "BEGIN IMMEDIATE")
         _sqlite_recipe(read, None)  # no BEGIN: every statement autocommits
         return write, read
     write = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size,
-                                pool_pre_ping=True)
+                                pool_pre_ping=True, **_JSON)
     read = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size,
-                               pool_pre_ping=True, isolation_level="AUTOCOMMIT")
+                               pool_pre_ping=True, isolation_level="AUTOCOMMIT", **_JSON)
     return write, read
