@@ -83,7 +83,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         self.settings = settings
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(settings=self.settings, db=self.db, reader=self.db.reader(),
+        return Context(settings=self.settings, db=self.db, reader=self.db.reader(hold=False),
                        request_id=uuid.uuid4().hex, client_ip=client_ip(request),
                        authorization=request.headers.get("authorization"))
 

@@ -29,8 +29,8 @@ class Database:
                 session.begin():
             yield session
 
-    def reader(self) -> Reader:
-        return Reader(self.read_engine)
+    def reader(self, *, hold: bool = True) -> Reader:
+        return Reader(self.read_engine, hold=hold)
 
     async def ping(self) -> None:
         async with self.read_engine.connect() as conn:
@@ -46,10 +46,13 @@ class Reader:
 
     DataLoader batches run as concurrent tasks; a lock keeps them from interleaving on the
     one connection (asyncpg forbids that), which is what one connection does anyway.
+    With ``hold=False`` (long-lived WebSocket contexts) the connection goes back to the pool
+    after every statement instead of staying checked out for the socket's lifetime.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, hold: bool = True) -> None:
         self._engine = engine
+        self._hold = hold
         self._conn: AsyncConnection | None = None
         self._lock = asyncio.Lock()
 
@@ -58,8 +61,13 @@ class Reader:
         async with self._lock:
             if self._conn is None:
                 self._conn = await self._engine.connect()
-            result = await self._conn.execute(statement, params)
-            return result.all()
+            try:
+                result = await self._conn.execute(statement, params)
+                return result.all()
+            finally:
+                if not self._hold:
+                    conn, self._conn = self._conn, None
+                    await conn.close()
 
     async def first(self, statement: Executable, params: dict[str, Any] | None = None
                     ) -> Row[Any] | None:
