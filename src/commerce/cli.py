@@ -67,9 +67,8 @@ async def _migrate(settings: Settings) -> None:
 
 
 async def _seed(settings: Settings) -> bool:
-    from commerce.seed import seed_demo_shop
-
     from commerce.db.database import Database
+    from commerce.seed import seed_demo_shop
 
     db = Database(settings.database_url)
     try:
