@@ -1,6 +1,7 @@
 """All ORM models, imported here so metadata is complete for Alembic and tests."""
 
 from commerce.db.models.accounts import Address, AuthToken, LoginAttempt, User
+from commerce.db.models.cart import Cart, CartLine
 from commerce.db.models.catalog import (
     Category,
     Collection,
@@ -9,19 +10,46 @@ from commerce.db.models.catalog import (
     ProductImage,
     ProductVariant,
 )
+from commerce.db.models.discounts import DiscountCode, DiscountUsage
+from commerce.db.models.events import OutboxEvent, StockMovement
 from commerce.db.models.inventory import Stock, Warehouse
+from commerce.db.models.orders import (
+    Counter,
+    CustomerNote,
+    Order,
+    OrderAllocation,
+    OrderEvent,
+    OrderLine,
+)
+from commerce.db.models.shipping import ShippingMethod, ShippingRate, ShippingZone, TaxRate
 
 __all__ = [
     "Address",
     "AuthToken",
+    "Cart",
+    "CartLine",
     "Category",
     "Collection",
     "CollectionProduct",
+    "Counter",
+    "CustomerNote",
+    "DiscountCode",
+    "DiscountUsage",
     "LoginAttempt",
+    "Order",
+    "OrderAllocation",
+    "OrderEvent",
+    "OrderLine",
+    "OutboxEvent",
     "Product",
     "ProductImage",
     "ProductVariant",
+    "ShippingMethod",
+    "ShippingRate",
+    "ShippingZone",
     "Stock",
+    "StockMovement",
+    "TaxRate",
     "User",
     "Warehouse",
 ]

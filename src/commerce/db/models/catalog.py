@@ -109,6 +109,10 @@ class ProductVariant(Base):
     currency: Mapped[str] = mapped_column(String(3))
     weight_grams: Mapped[int | None] = mapped_column(Integer)
     track_inventory: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Sold beyond stock: allocation takes what there is and the rest waits for supply.
+    allow_backorder: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Staff are warned (lowStockVariants) when availability falls to this or below.
+    low_stock_threshold: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
