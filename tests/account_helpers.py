@@ -31,7 +31,8 @@ async def make_user(db: Database, email: str = "ann@example.com", *,
                     first_name: str = "Ann", last_name: str = "Lee") -> int:
     async with db.transaction() as session:
         user = User(email=email, password_hash=password_hash(password), first_name=first_name,
-                    last_name=last_name, is_staff=staff or superuser, is_superuser=superuser,
+                    last_name=last_name, is_staff=staff or superuser or bool(permissions),
+                    is_superuser=superuser,
                     is_active=active, permissions=sorted(p.value for p in permissions))
         session.add(user)
     return user.id

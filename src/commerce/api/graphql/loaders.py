@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from commerce.accounts import queries as accounts
+from commerce.api.graphql.accounts import types as at
 from commerce.api.graphql.catalog import types as t
 from commerce.catalog import queries as catalog
 from commerce.db.database import Reader
@@ -71,3 +73,14 @@ class Loaders:
     def category_by_id(self) -> DataLoader[int, t.Category | None]:
         return _one(self.reader, catalog.categories_by_ids, t.Category.from_row)
 
+    @cached_property
+    def user_by_id(self) -> DataLoader[int, at.User | None]:
+        return _one(self.reader, accounts.users_by_ids, at.User.from_row)
+
+    @cached_property
+    def address_by_id(self) -> DataLoader[int, at.Address | None]:
+        return _one(self.reader, accounts.addresses_by_ids, at.Address.from_row)
+
+    @cached_property
+    def addresses_by_user_id(self) -> DataLoader[int, list[at.Address]]:
+        return _many(self.reader, accounts.addresses_by_user_ids, at.Address.from_row)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from commerce.accounts.permissions import Permission
+from commerce.api.graphql.accounts.nodes import account_node
 from commerce.api.graphql.catalog.types import ProductStatus
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.node import Node
@@ -38,4 +39,6 @@ class NodeQuery:
             return variant
         if type_name == "Category":
             return await loaders.category_by_id.load(pk)
+        if type_name in ("User", "Address"):
+            return await account_node(info, type_name, pk)
         return None

@@ -6,20 +6,18 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from commerce.api.graphql.accounts.mutations import AccountsMutation
+from commerce.api.graphql.accounts.queries import AccountsQuery
 from commerce.api.graphql.catalog.queries import CatalogQuery
 from commerce.api.graphql.node import Node
 from commerce.api.graphql.node_query import NodeQuery
 from commerce.api.graphql.scalars import SCALARS
 from commerce.api.graphql.subscriptions import Subscription
 
-Query = merge_types("Query", (NodeQuery, CatalogQuery))
+Query = merge_types("Query", (NodeQuery, CatalogQuery, AccountsQuery))
 
 
-@strawberry.type
-class Mutation:
-    @strawberry.field(description="Placeholder until the first mutations are merged.")
-    def noop(self) -> bool:
-        return True
+Mutation = merge_types("Mutation", (AccountsMutation,))
 
 
 def build_schema() -> strawberry.Schema:

@@ -1,0 +1,1 @@
+"""Accounts GraphQL: users, addresses, sign-in and staff."""

@@ -1,0 +1,85 @@
+"""Staff accounts, for staff with MANAGE_STAFF."""
+
+from __future__ import annotations
+
+import strawberry
+
+from commerce.accounts import staff
+from commerce.accounts.permissions import Permission
+from commerce.api.graphql import decode
+from commerce.api.graphql.accounts.results import fresh_user
+from commerce.api.graphql.accounts.types import User
+from commerce.api.graphql.context import Info
+from commerce.api.graphql.errors import UserError, from_domain
+from commerce.shared.errors import DomainError
+
+_SCOPE = ("Without superuser status you can only grant permissions you hold yourself, "
+          "and only change accounts whose permissions you all hold.")
+
+
+@strawberry.input
+class StaffCreateInput:
+    email: str
+    password: str = strawberry.field(description="At least 8 characters.")
+    first_name: str = ""
+    last_name: str = ""
+    permissions: list[Permission] = strawberry.field(default_factory=list)
+    is_superuser: bool = False
+    is_active: bool = True
+
+
+@strawberry.type
+class StaffCreatePayload:
+    user: User | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Fields left out (or null) keep their value.")
+class StaffUpdateInput:
+    id: strawberry.ID
+    email: str | None = None
+    password: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    permissions: list[Permission] | None = strawberry.field(
+        default=None, description="The complete new set of permissions.")
+    is_superuser: bool | None = None
+    is_active: bool | None = None
+
+
+@strawberry.type
+class StaffUpdatePayload:
+    user: User | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class StaffMutation:
+    @strawberry.mutation(description="Create a staff account. Needs MANAGE_STAFF. " + _SCOPE)
+    async def staff_create(self, info: Info, input: StaffCreateInput) -> StaffCreatePayload:
+        ctx = info.context
+        actor = await ctx.require_staff(Permission.MANAGE_STAFF)
+        try:
+            pk = await staff.create_staff(
+                ctx.db, actor, email=input.email, password=input.password,
+                first_name=input.first_name, last_name=input.last_name,
+                permissions=input.permissions, is_superuser=input.is_superuser,
+                is_active=input.is_active)
+        except DomainError as exc:
+            return StaffCreatePayload(errors=from_domain(exc))
+        return StaffCreatePayload(user=await fresh_user(ctx, pk))
+
+    @strawberry.mutation(description="Change a staff account. Needs MANAGE_STAFF. " + _SCOPE)
+    async def staff_update(self, info: Info, input: StaffUpdateInput) -> StaffUpdatePayload:
+        ctx = info.context
+        actor = await ctx.require_staff(Permission.MANAGE_STAFF)
+        try:
+            pk = decode.pk(input.id, "User", ["id"])
+            await staff.update_staff(
+                ctx.db, actor, pk, email=input.email, password=input.password,
+                first_name=input.first_name, last_name=input.last_name,
+                permissions=input.permissions, is_superuser=input.is_superuser,
+                is_active=input.is_active)
+        except DomainError as exc:
+            return StaffUpdatePayload(errors=from_domain(exc))
+        return StaffUpdatePayload(user=await fresh_user(ctx, pk))
