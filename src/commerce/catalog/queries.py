@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, bindparam, exists, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Row, and_, bindparam, exists, func, or_, select
 
 from commerce.catalog.filters import ProductFilter, ProductSort, ProductSortField
 from commerce.db.database import Reader
@@ -142,7 +142,7 @@ def _visible(include_drafts: bool) -> list[ColumnElement[bool]]:
 
 
 # Loader statements are built once; ``:ids`` expands to the batch's keys at execution.
-_IDS = bindparam("ids", expanding=True)
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _PRODUCTS_BY_IDS = select(*PRODUCT_COLUMNS).where(Product.id.in_(_IDS))
 _VARIANTS_BY_PRODUCT_IDS = (
     select(*VARIANT_COLUMNS).where(ProductVariant.product_id.in_(_IDS))
