@@ -132,7 +132,8 @@ async def _postgres_version(url: str) -> str:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
-            return str(await conn.scalar(text("SHOW server_version")))
+            version = str(await conn.scalar(text("SHOW server_version")))
+            return version.split()[0]  # "15.20 (Debian 15.20-0+deb12u1)" -> "15.20"
     finally:
         await engine.dispose()
 
