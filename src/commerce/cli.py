@@ -79,7 +79,6 @@ async def _seed(settings: Settings) -> bool:
 
 async def _create_staff(settings: Settings, args: argparse.Namespace) -> str:
     from commerce.accounts.service import upsert_staff
-
     from commerce.db.database import Database
 
     db = Database(settings.database_url)
@@ -128,7 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         seeded = asyncio.run(_seed(settings))
         print("demo shop seeded" if seeded else "database already has data; nothing seeded")
     elif args.command == "create-staff":
-        print(asyncio.run(_create_staff(settings, args)))
+        try:
+            print(asyncio.run(_create_staff(settings, args)))
+        except ValueError as exc:  # unknown permission, weak password, bad e-mail
+            print(f"commerce create-staff: {exc}", file=sys.stderr)
+            return 2
     elif args.command == "demo":
         asyncio.run(_migrate(settings))
         asyncio.run(_seed(settings))

@@ -78,6 +78,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "login_max_attempts": _positive_int,
     "login_window_seconds": _positive_int,
     "db_pool_size": _positive_int,
+    "prices_include_tax": _bool,
 }
 
 
@@ -102,6 +103,8 @@ class Settings:
     login_max_attempts: int = 10
     login_window_seconds: int = 900
     db_pool_size: int = 10
+    # Catalog prices are tax-exclusive (tax added at checkout) unless this is set.
+    prices_include_tax: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -33,7 +33,7 @@ PRODUCT_COLUMNS = (
     Product.category_id, Product.option_names, Product.min_price, Product.max_price,
     Product.currency, Product.created_at, Product.updated_at,
 )
-def _available() -> Any:
+def available_column() -> Any:
     """Units that can still be sold: on hand minus allocated, over active warehouses.
 
     A correlated subquery, so every variant row arrives with its availability and the API
@@ -53,7 +53,7 @@ VARIANT_COLUMNS = (
     ProductVariant.name, ProductVariant.option_values, ProductVariant.price_amount,
     ProductVariant.compare_at_amount, ProductVariant.cost_amount, ProductVariant.currency,
     ProductVariant.weight_grams, ProductVariant.track_inventory, ProductVariant.position,
-    _available(),
+    available_column(),
 )
 CATEGORY_COLUMNS = (Category.id, Category.parent_id, Category.name, Category.slug,
                     Category.description, Category.position)

@@ -1,0 +1,226 @@
+"""Completing a checkout: one transaction that validates, prices, allocates and places the order.
+
+Idempotent: the cart row is locked first (``FOR UPDATE`` on PostgreSQL; SQLite's write
+transaction holds the database lock), so a second completion of the same cart — sequential or
+concurrent — waits, sees the cart completed and returns the same order. ``orders.cart_id`` is
+unique as well, so the database refuses a second order even if that reasoning were wrong.
+Everything (order, lines, allocations, discount use, history, outbox event) commits together
+or not at all.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commerce.accounts.viewer import Viewer
+from commerce.cart.quote import CartView, Quote, QuoteLine, load_lines, quote
+from commerce.db.counters import next_value
+from commerce.db.database import Database
+from commerce.db.fetch import session_fetch
+from commerce.db.models import Cart, DiscountCode, DiscountUsage, Order, OrderAllocation, OrderLine
+from commerce.events.outbox import emit
+from commerce.inventory.allocation import Demand, InsufficientStock, allocate
+from commerce.orders.events import OrderEventType, add_event
+from commerce.settings import Settings
+from commerce.shared.clock import utcnow
+from commerce.shared.error_codes import ErrorCode
+from commerce.shared.errors import DomainError, Problems
+
+PAYMENT_METHODS = ("BANK_TRANSFER", "CASH_ON_DELIVERY")
+ORDER_NUMBER_START = 1001
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedOrder:
+    order_id: int
+    token: str
+    created: bool  # False when the cart had already been completed
+
+
+async def complete_checkout(db: Database, cart_token: str, *, settings: Settings,
+                            viewer: Viewer | None = None, payment_method: str | None = None,
+                            kind: str = "CART") -> PlacedOrder:
+    async with db.transaction() as session:
+        cart = await _lock_cart(session, cart_token, kind)
+        if cart.completed_at is not None:
+            existing = (await session.execute(
+                select(Order.id, Order.token).where(Order.cart_id == cart.id))).one()
+            return PlacedOrder(existing.id, existing.token, created=False)
+        now = utcnow()
+        lines = await load_lines(session_fetch(session), cart.id)
+        q = await quote(session_fetch(session), _view(cart), currency=settings.currency,
+                        prices_include_tax=settings.prices_include_tax, now=now, lines=lines)
+        method = payment_method or cart.payment_method or "BANK_TRANSFER"
+        _validate(cart, q, method)
+        order_id, token = await _insert_order(session, cart, q, method, viewer, settings, now)
+        await _allocate(session, order_id, lines, viewer)
+        if q.discount is not None:
+            await _use_discount(session, q, order_id, cart.email or "")
+        await add_event(session, order_id, OrderEventType.PLACED,
+                        actor_id=viewer.user_id if viewer else None,
+                        message=f"Order placed ({method.replace('_', ' ').lower()})",
+                        data={"total": q.breakdown.total, "currency": q.currency})
+        await emit(session, "order.placed", "Order", order_id, {
+            "order_id": order_id, "currency": q.currency, "subtotal": q.breakdown.subtotal,
+            "discount": q.breakdown.discount, "shipping": q.breakdown.shipping,
+            "shipping_discount": q.breakdown.shipping_discount, "tax": q.breakdown.tax,
+            "total": q.breakdown.total, "payment_method": method,
+            "lines": [{"variant_id": line.variant_id, "quantity": line.quantity,
+                       "unit_price": line.unit_price} for line in lines],
+        })
+        cart.completed_at = now
+        return PlacedOrder(order_id, token, created=True)
+
+
+async def _lock_cart(session: AsyncSession, token: str, kind: str) -> Cart:
+    statement = select(Cart).where(Cart.token == token, Cart.kind == kind)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    cart = (await session.execute(statement)).scalar_one_or_none()
+    if cart is None:
+        raise DomainError.one(ErrorCode.NOT_FOUND, "no such cart", ["cartId"])
+    return cart
+
+
+def _view(cart: Cart) -> CartView:
+    return CartView(id=cart.id, email=cart.email, shipping_address=cart.shipping_address,
+                    shipping_method_id=cart.shipping_method_id,
+                    discount_code=cart.discount_code)
+
+
+def _validate(cart: Cart, q: Quote, payment_method: str) -> None:
+    problems = Problems()
+    if not q.lines:
+        problems.add(ErrorCode.CART_EMPTY, "the cart has no lines")
+    if not cart.email:
+        problems.add(ErrorCode.EMAIL_REQUIRED, "give an e-mail address for the order")
+    if not cart.shipping_address:
+        problems.add(ErrorCode.SHIPPING_ADDRESS_REQUIRED, "give a shipping address")
+    if cart.shipping_method_id is None:
+        problems.add(ErrorCode.SHIPPING_METHOD_REQUIRED, "choose a shipping method")
+    elif q.shipping is None and cart.shipping_address:
+        problems.add(ErrorCode.SHIPPING_METHOD_NOT_AVAILABLE,
+                     "the chosen shipping method does not deliver this cart to this address; "
+                     "choose one of availableShippingMethods")
+    if q.discount_error is not None:
+        problems.add(q.discount_error[0], q.discount_error[1])
+    for index, line in enumerate(q.lines):
+        if not line.product_active:
+            problems.add(ErrorCode.PRODUCT_UNAVAILABLE,
+                         f"{line.product_name} is no longer for sale; remove it",
+                         ["lines", str(index)])
+    if payment_method not in PAYMENT_METHODS:
+        problems.add(ErrorCode.INVALID,
+                     f"payment method must be one of {', '.join(PAYMENT_METHODS)}",
+                     ["paymentMethod"])
+    problems.raise_if_any()
+
+
+def _address_names(address: dict[str, object] | None) -> str:
+    if not address:
+        return ""
+    return " ".join(str(address.get(k) or "") for k in ("first_name", "last_name", "company"))
+
+
+async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_method: str,
+                        viewer: Viewer | None, settings: Settings,
+                        now: datetime) -> tuple[int, str]:
+    number = str(await next_value(session, "order_number", ORDER_NUMBER_START))
+    token = secrets.token_urlsafe(24)  # 192 bits
+    b = q.breakdown
+    email = (cart.email or "").lower()
+    user_id = cart.user_id or (viewer.user_id if viewer and not viewer.is_staff else None)
+    search = " ".join([number, email, _address_names(cart.shipping_address),
+                       _address_names(cart.billing_address)]).lower()
+    order_id = (await session.execute(insert(Order).values(
+        number=number, token=token, cart_id=cart.id, user_id=user_id, email=email,
+        channel=cart.channel, payment_method=payment_method, currency=q.currency,
+        subtotal=b.subtotal, discount=b.discount, shipping=b.shipping,
+        shipping_tax=b.shipping_tax, tax=b.tax,
+        included_tax=b.tax if settings.prices_include_tax else 0, total=b.total,
+        tax_rate_bp=q.tax.rate_bp if q.tax else 0,
+        shipping_method_id=q.shipping.method_id if q.shipping else None,
+        shipping_method_name=q.shipping.name if q.shipping else "",
+        shipping_address=cart.shipping_address,
+        billing_address=cart.billing_address or cart.shipping_address,
+        discount_code=q.discount.code if q.discount else None,
+        customer_note=cart.customer_note, attribution=cart.attribution or {},
+        search_text=" ".join(search.split()), created_at=now, updated_at=now,
+    ).returning(Order.id))).scalar_one()
+    priced = {p.key: p for p in b.lines}
+    await session.execute(insert(OrderLine), [
+        {"order_id": order_id, "variant_id": line.variant_id,
+         "product_name": line.product_name, "variant_name": line.variant_name,
+         "sku": line.sku, "quantity": line.quantity, "unit_price": line.unit_price,
+         "subtotal": priced[str(line.line_id)].subtotal,
+         "discount": priced[str(line.line_id)].discount,
+         "tax": priced[str(line.line_id)].tax, "total": priced[str(line.line_id)].total,
+         "price_override_reason": line.override_reason,
+         "track_inventory": line.track_inventory}
+        for line in q.lines
+    ])
+    return order_id, token
+
+
+async def _allocate(session: AsyncSession, order_id: int, lines: list[QuoteLine],
+                    viewer: Viewer | None) -> None:
+    demands = [Demand(line.variant_id, line.quantity, backorder=line.allow_backorder)
+               for line in lines if line.track_inventory]
+    try:
+        takes = await allocate(session, demands, order_id=order_id,
+                               actor_id=viewer.user_id if viewer else None)
+    except InsufficientStock as exc:
+        by_variant = {line.variant_id: (i, line) for i, line in enumerate(lines)}
+        problems = Problems()
+        for shortage in exc.shortages:
+            index, line = by_variant[shortage.variant_id]
+            problems.add(ErrorCode.INSUFFICIENT_STOCK,
+                         f"only {shortage.available} of {line.product_name} ({line.sku}) "
+                         f"available; the cart asks for {shortage.requested}",
+                         ["lines", str(index)])
+        raise DomainError(problems.items) from None
+    if not takes:
+        return
+    line_ids = dict((await session.execute(
+        select(OrderLine.variant_id, OrderLine.id).where(OrderLine.order_id == order_id))).all())
+    await session.execute(insert(OrderAllocation), [
+        {"order_line_id": line_ids[t.variant_id], "stock_id": t.stock_id, "quantity": t.quantity}
+        for t in takes])
+
+
+async def _use_discount(session: AsyncSession, q: Quote, order_id: int, email: str) -> None:
+    """Count the use atomically: the conditional update fails once the limit is reached."""
+    assert q.discount is not None
+    terms = q.discount
+    used = (await session.execute(
+        update(DiscountCode)
+        .where(DiscountCode.id == terms.id, DiscountCode.is_active.is_(True),
+               (DiscountCode.usage_limit.is_(None))
+               | (DiscountCode.times_used < DiscountCode.usage_limit))
+        .values(times_used=DiscountCode.times_used + 1)
+        .returning(DiscountCode.id))).first()
+    if used is None:
+        raise DomainError.one(ErrorCode.DISCOUNT_CODE_USED_UP,
+                              f"the code {terms.code} has been used up")
+    if terms.usage_limit_per_customer is not None:
+        # The update above holds the code's row lock, so this count cannot race.
+        uses = (await session.execute(
+            select(func.count()).select_from(DiscountUsage).where(
+                DiscountUsage.discount_id == terms.id, DiscountUsage.email == email.lower())
+        )).scalar_one()
+        if uses >= terms.usage_limit_per_customer:
+            raise DomainError.one(ErrorCode.DISCOUNT_CODE_USED_UP,
+                                  f"you have already used the code {terms.code} the maximum "
+                                  "number of times")
+    await session.execute(insert(DiscountUsage).values(
+        discount_id=terms.id, order_id=order_id, email=email.lower()))
+
+
+def address_json(address: object) -> dict[str, object]:
+    """Addresses are stored on carts and orders as their snake_case fields."""
+    return asdict(address)  # type: ignore[call-overload, no-any-return]
