@@ -15,8 +15,11 @@ from strawberry.dataloader import DataLoader
 from commerce.accounts import queries as accounts
 from commerce.api.graphql.accounts import types as at
 from commerce.api.graphql.catalog import types as t
+from commerce.api.graphql.inventory import types as it
 from commerce.catalog import queries as catalog
+from commerce.catalog import taxonomy_queries as taxonomy
 from commerce.db.database import Reader
+from commerce.inventory import queries as inventory
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -84,3 +87,29 @@ class Loaders:
     @cached_property
     def addresses_by_user_id(self) -> DataLoader[int, list[at.Address]]:
         return _many(self.reader, accounts.addresses_by_user_ids, at.Address.from_row)
+
+    @cached_property
+    def children_by_category_id(self) -> DataLoader[int, list[t.Category]]:
+        return _many(self.reader, taxonomy.children_by_category_ids, t.Category.from_row)
+
+    @cached_property
+    def collection_by_id(self) -> DataLoader[int, t.Collection | None]:
+        return _one(self.reader, taxonomy.collections_by_ids, t.Collection.from_row)
+
+    @cached_property
+    def collections_by_product_id(self) -> DataLoader[int, list[t.Collection]]:
+        return _many(self.reader, taxonomy.collections_by_product_ids, t.Collection.from_row)
+
+    @cached_property
+    def warehouse_by_id(self) -> DataLoader[int, it.Warehouse | None]:
+        return _one(self.reader, inventory.warehouses_by_ids, it.Warehouse.from_row)
+
+    @cached_property
+    def stocks_by_variant_id(self) -> DataLoader[int, list[it.Stock]]:
+        return _many(self.reader, inventory.stocks_by_variant_ids, it.Stock.from_row)
+
+    def clear_all(self) -> None:
+        """Forget everything loaded so far: after a mutation, reads must see the new state."""
+        for value in vars(self).values():
+            if isinstance(value, DataLoader):
+                value.clear_all()

@@ -9,6 +9,7 @@ from commerce.api.graphql.accounts.nodes import account_node
 from commerce.api.graphql.catalog.types import ProductStatus
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.node import Node
+from commerce.api.graphql.permissions import can_any
 from commerce.shared.ids import InvalidIdError, decode_id
 
 
@@ -39,6 +40,17 @@ class NodeQuery:
             return variant
         if type_name == "Category":
             return await loaders.category_by_id.load(pk)
+        if type_name == "Collection":
+            collection = await loaders.collection_by_id.load(pk)
+            if collection is not None and not collection.is_published and \
+                    not await info.context.can(Permission.MANAGE_CATALOG):
+                return None
+            return collection
+        if type_name == "Warehouse":
+            if not await can_any(info.context, Permission.MANAGE_INVENTORY,
+                                 Permission.MANAGE_CATALOG):
+                return None
+            return await loaders.warehouse_by_id.load(pk)
         if type_name in ("User", "Address"):
             return await account_node(info, type_name, pk)
         return None

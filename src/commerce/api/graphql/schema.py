@@ -8,16 +8,21 @@ from strawberry.tools import merge_types
 
 from commerce.api.graphql.accounts.mutations import AccountsMutation
 from commerce.api.graphql.accounts.queries import AccountsQuery
+from commerce.api.graphql.catalog.mutations import CatalogMutation
 from commerce.api.graphql.catalog.queries import CatalogQuery
+from commerce.api.graphql.catalog.taxonomy_queries import TaxonomyQuery
+from commerce.api.graphql.inventory.mutations import InventoryMutation
+from commerce.api.graphql.inventory.queries import InventoryQuery
 from commerce.api.graphql.node import Node
 from commerce.api.graphql.node_query import NodeQuery
 from commerce.api.graphql.scalars import SCALARS
 from commerce.api.graphql.subscriptions import Subscription
 
-Query = merge_types("Query", (NodeQuery, CatalogQuery, AccountsQuery))
+Query = merge_types("Query", (NodeQuery, CatalogQuery, TaxonomyQuery, InventoryQuery,
+                              AccountsQuery))
 
 
-Mutation = merge_types("Mutation", (AccountsMutation,))
+Mutation = merge_types("Mutation", (CatalogMutation, InventoryMutation, AccountsMutation))
 
 
 def build_schema() -> strawberry.Schema:

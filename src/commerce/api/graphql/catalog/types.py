@@ -12,8 +12,10 @@ from strawberry.types.nodes import SelectedField
 
 from commerce.accounts.permissions import Permission
 from commerce.api.graphql.context import Info
+from commerce.api.graphql.inventory.types import Stock
 from commerce.api.graphql.money import Money, PriceRange
 from commerce.api.graphql.node import Node
+from commerce.api.graphql.permissions import can_any, require_any
 from commerce.api.graphql.prefetch import load_all, now_or_later
 from commerce.shared.ids import encode_id
 
@@ -63,6 +65,28 @@ class Category(Node):
             return None
         return info.context.loaders.category_by_id.load(self.parent_id)
 
+    @strawberry.field(graphql_type=list["Category"],
+                      description="Direct subcategories in display order.")
+    def children(self, info: Info) -> Awaitable[list[Category]]:
+        return info.context.loaders.children_by_category_id.load(self.pk)
+
+
+@strawberry.type(description="A hand-picked group of products, e.g. \"Summer sale\".")
+class Collection(Node):
+    id: strawberry.ID
+    name: str
+    slug: str
+    description: str
+    is_published: bool = strawberry.field(
+        description="Unpublished collections are visible to staff only.")
+    pk: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Collection:
+        return cls(id=strawberry.ID(encode_id("Collection", row.id)), name=row.name,
+                   slug=row.slug, description=row.description,
+                   is_published=row.is_published, pk=row.id)
+
 
 @strawberry.type
 class ProductVariant(Node):
@@ -107,6 +131,12 @@ class ProductVariant(Node):
     async def cost_price(self, info: Info) -> Money | None:
         await info.context.require_staff(Permission.MANAGE_CATALOG)
         return Money.maybe(self.cost_amount, self.price.currency)
+
+    @strawberry.field(description="Stock per warehouse. Staff with MANAGE_INVENTORY or "
+                                  "MANAGE_CATALOG only.")
+    async def stocks(self, info: Info) -> list[Stock]:
+        await require_any(info.context, Permission.MANAGE_INVENTORY, Permission.MANAGE_CATALOG)
+        return await info.context.loaders.stocks_by_variant_id.load(self.pk)
 
     @strawberry.field(graphql_type=Annotated["Product", strawberry.lazy(__name__)])
     def product(self, info: Info) -> Awaitable[Product | None]:
@@ -161,6 +191,15 @@ class Product(Node):
     def images(self, info: Info, first: int | None = None
                ) -> list[ProductImage] | Awaitable[list[ProductImage]]:
         return now_or_later(info.context.loaders.images_by_product_id, (self.pk, first))
+
+    @strawberry.field(description="Collections the product is in; unpublished ones for staff "
+                                  "only.")
+    async def collections(self, info: Info) -> list[Collection]:
+        collections = await info.context.loaders.collections_by_product_id.load(self.pk)
+        if all(c.is_published for c in collections) or await can_any(
+                info.context, Permission.MANAGE_CATALOG):
+            return collections
+        return [c for c in collections if c.is_published]
 
 
 async def prefetch_products(info: Info, products: list[Product],
