@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Row, and_, bindparam, exists, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Row, bindparam, exists, func, or_, select
 
 from commerce.catalog.filters import ProductFilter, ProductSort, ProductSortField
 from commerce.db.database import Reader
@@ -130,8 +130,7 @@ async def list_products(reader: Reader, *, flt: ProductFilter, sort: ProductSort
                         include_drafts: bool) -> Page[Row[Any]]:
     columns = _sort_columns(sort)
     request = page_request(first, after, sort.key, len(columns))
-    statement: AnySelect = select(*PRODUCT_COLUMNS).where(
-        and_(*_filters(flt, include_drafts)))
+    statement: AnySelect = select(*PRODUCT_COLUMNS).where(*_filters(flt, include_drafts))
     statement = keyset(statement, columns, sort.descending, request.after, request.first + 1)
     rows = await reader.all(statement)
     return make_page(rows, request, sort.key, lambda r: _sort_key(sort, r))
