@@ -117,3 +117,47 @@ async def test_a_partial_shortage_allocates_nothing(db: Database, settings: Sett
     assert problem.code is ErrorCode.INSUFFICIENT_STOCK and problem.field == ("lines", "1")
     assert await stock_of(db, plenty) == (10, 0)
     assert await _order_count(db) == 0
+
+
+async def test_canceling_returns_exactly_the_allocated_stock(
+        db: Database, settings: Settings) -> None:
+    from commerce.orders.service import cancel_order
+
+    shop = await make_shop(db, warehouses=2)
+    variant = await make_variant(db, shop, stock=[2, 5])  # 4 units split over two warehouses
+    orders = [await complete_checkout(db, await make_cart(db, shop, {variant: 4}),
+                                      settings=settings) for _ in range(1)]
+    other = await complete_checkout(db, await make_cart(db, shop, {variant: 3}),
+                                    settings=settings)
+    assert await stock_of(db, variant) == (7, 7)
+
+    await cancel_order(db, orders[0].order_id, actor_id=None)
+
+    assert await stock_of(db, variant) == (7, 3)
+    assert await open_order_units(db, variant) == 3
+    assert await journal_balances(db)
+    with pytest.raises(DomainError) as again:
+        await cancel_order(db, orders[0].order_id, actor_id=None)
+    assert again.value.problems[0].code is ErrorCode.INVALID_STATE
+    assert other.created
+
+
+async def test_concurrent_cancels_release_once(db: Database, settings: Settings) -> None:
+    from commerce.orders.service import cancel_order
+
+    shop = await make_shop(db)
+    variant = await make_variant(db, shop, stock=5)
+    placed = await complete_checkout(db, await make_cart(db, shop, {variant: 2}),
+                                     settings=settings)
+
+    async def cancel() -> bool:
+        try:
+            await cancel_order(db, placed.order_id, actor_id=None)
+            return True
+        except DomainError:
+            return False
+
+    outcomes = await asyncio.gather(*(cancel() for _ in range(5)))
+    assert outcomes.count(True) == 1
+    assert await stock_of(db, variant) == (5, 0)
+    assert await journal_balances(db)

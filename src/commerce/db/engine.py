@@ -40,7 +40,7 @@ def _sqlite_recipe(engine: AsyncEngine, begin_sql: str | None) -> None:
 
 
 def _json_dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 # orjson for JSON columns: measurably cheaper than the stdlib on listing pages.

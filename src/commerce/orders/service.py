@@ -1,0 +1,128 @@
+"""Staff use cases on placed orders: cancel (releasing stock), mark as paid, notes, addresses."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commerce.db.database import Database
+from commerce.db.models import Order, OrderAllocation, OrderLine
+from commerce.events.outbox import emit
+from commerce.inventory.allocation import release
+from commerce.orders.events import OrderEventType, add_event
+from commerce.orders.state import (
+    FulfillmentStatus,
+    InvalidTransition,
+    OrderStatus,
+    PaymentStatus,
+    can_cancel,
+    order_transition,
+    payment_transition,
+)
+from commerce.shared.error_codes import ErrorCode
+from commerce.shared.errors import DomainError
+
+MAX_NOTE = 5000
+
+
+async def lock_order(session: AsyncSession, order_id: int) -> Order:
+    statement = select(Order).where(Order.id == order_id)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    order = (await session.execute(statement)).scalar_one_or_none()
+    if order is None:
+        raise DomainError.one(ErrorCode.NOT_FOUND, "no such order", ["id"])
+    return order
+
+
+def _invalid(exc: InvalidTransition) -> DomainError:
+    return DomainError.one(ErrorCode.INVALID_STATE, str(exc))
+
+
+async def cancel_order(db: Database, order_id: int, *, actor_id: int | None,
+                       reason: str = "") -> None:
+    """Cancel an unshipped order and give back exactly the stock it holds."""
+    async with db.transaction() as session:
+        order = await lock_order(session, order_id)
+        status = OrderStatus(order.status)
+        if not can_cancel(status, FulfillmentStatus(order.fulfillment_status)):
+            raise DomainError.one(
+                ErrorCode.INVALID_STATE,
+                f"a {status.value} order that is {order.fulfillment_status} cannot be canceled")
+        held: dict[int, int] = defaultdict(int)
+        allocations = (await session.execute(
+            select(OrderAllocation.id, OrderAllocation.stock_id, OrderAllocation.quantity)
+            .join(OrderLine, OrderLine.id == OrderAllocation.order_line_id)
+            .where(OrderLine.order_id == order_id))).all()
+        for allocation in allocations:
+            held[allocation.stock_id] += allocation.quantity
+        await release(session, held, order_id=order_id, actor_id=actor_id)
+        if allocations:
+            await session.execute(delete(OrderAllocation).where(
+                OrderAllocation.id.in_([a.id for a in allocations])))
+        order.status = order_transition(status, OrderStatus.CANCELED).value
+        await add_event(session, order_id, OrderEventType.CANCELED, actor_id=actor_id,
+                        message=reason.strip()[:MAX_NOTE],
+                        data={"released_units": sum(held.values())})
+        await emit(session, "order.canceled", "Order", order_id, {
+            "order_id": order_id, "currency": order.currency, "total": order.total,
+            "amount_paid": order.amount_paid,
+            "released": [{"stock_id": k, "quantity": v} for k, v in sorted(held.items())]})
+
+
+async def mark_as_paid(db: Database, order_id: int, *, actor_id: int | None,
+                       reference: str = "") -> None:
+    """Record a pay-later order (bank transfer, cash on delivery) as paid in full."""
+    async with db.transaction() as session:
+        order = await lock_order(session, order_id)
+        if order.status == OrderStatus.CANCELED.value:
+            raise DomainError.one(ErrorCode.INVALID_STATE, "a canceled order cannot be paid")
+        try:
+            order.payment_status = payment_transition(
+                PaymentStatus(order.payment_status), PaymentStatus.PAID).value
+        except InvalidTransition as exc:
+            raise _invalid(exc) from None
+        order.amount_paid = order.total
+        await add_event(session, order_id, OrderEventType.MARKED_AS_PAID, actor_id=actor_id,
+                        message=reference.strip()[:500],
+                        data={"amount": order.total, "currency": order.currency})
+        await emit(session, "order.paid", "Order", order_id, {
+            "order_id": order_id, "amount": order.total, "currency": order.currency,
+            "payment_method": order.payment_method, "reference": reference.strip()[:500]})
+
+
+async def add_note(db: Database, order_id: int, *, actor_id: int | None, message: str) -> None:
+    text = message.strip()
+    if not text:
+        raise DomainError.one(ErrorCode.REQUIRED, "write a note", ["message"])
+    if len(text) > MAX_NOTE:
+        raise DomainError.one(ErrorCode.INVALID, f"at most {MAX_NOTE} characters", ["message"])
+    async with db.transaction() as session:
+        await lock_order(session, order_id)
+        await add_event(session, order_id, OrderEventType.NOTE_ADDED, actor_id=actor_id,
+                        message=text)
+
+
+async def update_addresses(db: Database, order_id: int, *, actor_id: int | None,
+                           shipping_address: dict[str, Any] | None,
+                           billing_address: dict[str, Any] | None) -> None:
+    """Change addresses while nothing has shipped (already validated by the caller)."""
+    async with db.transaction() as session:
+        order = await lock_order(session, order_id)
+        if order.fulfillment_status != FulfillmentStatus.UNFULFILLED.value or \
+                order.status in (OrderStatus.CANCELED.value, OrderStatus.COMPLETED.value):
+            raise DomainError.one(ErrorCode.INVALID_STATE,
+                                  "addresses can change only before anything ships")
+        changed = []
+        if shipping_address is not None:
+            order.shipping_address = shipping_address
+            changed.append("shipping")
+        if billing_address is not None:
+            order.billing_address = billing_address
+            changed.append("billing")
+        if changed:
+            await add_event(session, order_id, OrderEventType.ADDRESS_UPDATED,
+                            actor_id=actor_id, message=f"{' and '.join(changed)} address updated")
