@@ -6,6 +6,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from commerce.api.graphql import fast_fields
 from commerce.api.graphql.accounts.mutations import AccountsMutation
 from commerce.api.graphql.accounts.queries import AccountsQuery
 from commerce.api.graphql.catalog.mutations import CatalogMutation
@@ -32,6 +33,7 @@ def build_schema() -> strawberry.Schema:
 
 
 schema = build_schema()
+fast_fields.install(schema)
 
 
 def sdl() -> str:

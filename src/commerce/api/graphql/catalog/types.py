@@ -99,10 +99,12 @@ class ProductVariant(Node):
     weight_grams: int | None
     track_inventory: bool
     selected_options: list[SelectedOption]
+    quantity_available: int | None = strawberry.field(
+        description="Units that can be ordered now; null when stock is not tracked.")
+    in_stock: bool
     pk: strawberry.Private[int]
     product_id: strawberry.Private[int]
     cost_amount: strawberry.Private[int | None]
-    available: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: Any) -> ProductVariant:
@@ -115,17 +117,11 @@ class ProductVariant(Node):
             weight_grams=row.weight_grams, track_inventory=row.track_inventory,
             selected_options=[SelectedOption(name=o["name"], value=o["value"])
                               for o in row.option_values],
+            # Plain values rather than resolvers: hundreds of them on a listing page.
+            quantity_available=int(row.available) if row.track_inventory else None,
+            in_stock=not row.track_inventory or row.available > 0,
             pk=row.id, product_id=row.product_id, cost_amount=row.cost_amount,
-            available=int(row.available),
         )
-
-    @strawberry.field(description="Units that can be ordered now; null when stock is not tracked.")
-    def quantity_available(self) -> int | None:
-        return self.available if self.track_inventory else None
-
-    @strawberry.field
-    def in_stock(self) -> bool:
-        return not self.track_inventory or self.available > 0
 
     @strawberry.field(description="What the shop paid per unit. Staff with MANAGE_CATALOG only.")
     async def cost_price(self, info: Info) -> Money | None:
