@@ -16,10 +16,12 @@ from commerce.accounts import queries as accounts
 from commerce.api.graphql.accounts import types as at
 from commerce.api.graphql.catalog import types as t
 from commerce.api.graphql.inventory import types as it
+from commerce.api.graphql.orders import types as ot
 from commerce.catalog import queries as catalog
 from commerce.catalog import taxonomy_queries as taxonomy
 from commerce.db.database import Reader
 from commerce.inventory import queries as inventory
+from commerce.orders import queries as orders
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -107,6 +109,18 @@ class Loaders:
     @cached_property
     def stocks_by_variant_id(self) -> DataLoader[int, list[it.Stock]]:
         return _many(self.reader, inventory.stocks_by_variant_ids, it.Stock.from_row)
+
+    @cached_property
+    def order_by_id(self) -> DataLoader[int, ot.Order | None]:
+        return _one(self.reader, orders.orders_by_ids, ot.Order.from_row)
+
+    @cached_property
+    def lines_by_order_id(self) -> DataLoader[int, list[ot.OrderLine]]:
+        return _many(self.reader, orders.lines_by_order_ids, ot.OrderLine.from_row)
+
+    @cached_property
+    def events_by_order_id(self) -> DataLoader[int, list[ot.OrderEvent]]:
+        return _many(self.reader, orders.events_by_order_ids, ot.OrderEvent.from_row)
 
     def clear_all(self) -> None:
         """Forget everything loaded so far: after a mutation, reads must see the new state."""
