@@ -15,10 +15,12 @@ from strawberry.dataloader import DataLoader
 from commerce.accounts import queries as accounts
 from commerce.api.graphql.accounts import types as at
 from commerce.api.graphql.catalog import types as t
+from commerce.api.graphql.customers import types as cut
 from commerce.api.graphql.inventory import types as it
 from commerce.api.graphql.orders import types as ot
 from commerce.catalog import queries as catalog
 from commerce.catalog import taxonomy_queries as taxonomy
+from commerce.customers import queries as customers
 from commerce.db.database import Reader
 from commerce.inventory import queries as inventory
 from commerce.orders import queries as orders
@@ -121,6 +123,25 @@ class Loaders:
     @cached_property
     def events_by_order_id(self) -> DataLoader[int, list[ot.OrderEvent]]:
         return _many(self.reader, orders.events_by_order_ids, ot.OrderEvent.from_row)
+
+    @cached_property
+    def customer_by_id(self) -> DataLoader[int, cut.Customer | None]:
+        return _one(self.reader, customers.customers_by_ids, cut.Customer.from_row)
+
+    @cached_property
+    def customer_stats_by_user_id(self) -> DataLoader[int, cut.CustomerStats]:
+        """Order count, total spent and last order for a batch: one grouped statement."""
+
+        async def load(keys: list[int]) -> list[cut.CustomerStats]:
+            found = await customers.stats_by_user_ids(self.reader, keys)
+            return [cut.NO_ORDERS if (row := found.get(k)) is None
+                    else cut.CustomerStats.from_row(row) for k in keys]
+
+        return DataLoader(load_fn=load)
+
+    @cached_property
+    def customer_notes_by_user_id(self) -> DataLoader[int, list[cut.CustomerNote]]:
+        return _many(self.reader, customers.notes_by_user_ids, cut.CustomerNote.from_row)
 
     def clear_all(self) -> None:
         """Forget everything loaded so far: after a mutation, reads must see the new state."""

@@ -53,4 +53,8 @@ class NodeQuery:
             return await loaders.warehouse_by_id.load(pk)
         if type_name in ("User", "Address"):
             return await account_node(info, type_name, pk)
+        if type_name == "Customer":
+            if not await info.context.can(Permission.MANAGE_CUSTOMERS):
+                return None
+            return await loaders.customer_by_id.load(pk)
         return None

@@ -1,0 +1,1 @@
+"""Customer management for staff (MANAGE_CUSTOMERS)."""

@@ -1,0 +1,1 @@
+"""Customer management for staff: listing with order aggregates, notes, account status."""
