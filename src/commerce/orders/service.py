@@ -13,6 +13,7 @@ from commerce.db.models import Order, OrderAllocation, OrderLine
 from commerce.events.outbox import emit
 from commerce.inventory.allocation import release
 from commerce.orders.events import OrderEventType, add_event
+from commerce.orders.search import search_text
 from commerce.orders.state import (
     FulfillmentStatus,
     InvalidTransition,
@@ -124,5 +125,41 @@ async def update_addresses(db: Database, order_id: int, *, actor_id: int | None,
             order.billing_address = billing_address
             changed.append("billing")
         if changed:
+            # Names on the addresses are searchable.
+            order.search_text = search_text(order.number, order.email, order.shipping_address,
+                                            order.billing_address)
             await add_event(session, order_id, OrderEventType.ADDRESS_UPDATED,
-                            actor_id=actor_id, message=f"{' and '.join(changed)} address updated")
+                            actor_id=actor_id, message=f"{' and '.join(changed)} address updated",
+                            data={"changed": changed})
+            await emit(session, "order.addresses_updated", "Order", order_id, {
+                "order_id": order_id, "changed": changed,
+                "shipping_address": order.shipping_address,
+                "billing_address": order.billing_address})
+
+
+async def hold_order(db: Database, order_id: int, *, actor_id: int | None,
+                     reason: str = "") -> None:
+    """Put an open order on hold (e.g. awaiting a customer's answer); stock stays allocated."""
+    await _change_status(db, order_id, OrderStatus.ON_HOLD, actor_id=actor_id,
+                         message=reason.strip()[:MAX_NOTE])
+
+
+async def release_order(db: Database, order_id: int, *, actor_id: int | None) -> None:
+    """Take an order off hold."""
+    await _change_status(db, order_id, OrderStatus.OPEN, actor_id=actor_id, message="")
+
+
+async def _change_status(db: Database, order_id: int, target: OrderStatus, *,
+                         actor_id: int | None, message: str) -> None:
+    async with db.transaction() as session:
+        order = await lock_order(session, order_id)
+        current = OrderStatus(order.status)
+        try:
+            order.status = order_transition(current, target).value
+        except InvalidTransition as exc:
+            raise _invalid(exc) from None
+        await add_event(session, order_id, OrderEventType.STATUS_CHANGED, actor_id=actor_id,
+                        message=message, data={"from": current.value, "to": target.value})
+        await emit(session, "order.status_changed", "Order", order_id, {
+            "order_id": order_id, "from": current.value, "to": target.value,
+            "currency": order.currency, "total": order.total})

@@ -9,6 +9,7 @@ from commerce.api.graphql.accounts.nodes import account_node
 from commerce.api.graphql.catalog.types import ProductStatus
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.node import Node
+from commerce.api.graphql.orders.queries import visible_order
 from commerce.api.graphql.permissions import can_any
 from commerce.shared.ids import InvalidIdError, decode_id
 
@@ -53,6 +54,8 @@ class NodeQuery:
             return await loaders.warehouse_by_id.load(pk)
         if type_name in ("User", "Address"):
             return await account_node(info, type_name, pk)
+        if type_name == "Order":
+            return await visible_order(info, pk)
         if type_name == "Customer":
             if not await info.context.can(Permission.MANAGE_CUSTOMERS):
                 return None

@@ -12,21 +12,25 @@ from commerce.api.graphql.accounts.queries import AccountsQuery
 from commerce.api.graphql.catalog.mutations import CatalogMutation
 from commerce.api.graphql.catalog.queries import CatalogQuery
 from commerce.api.graphql.catalog.taxonomy_queries import TaxonomyQuery
+from commerce.api.graphql.checkout.mutations import CheckoutMutation
 from commerce.api.graphql.customers.mutations import CustomersMutation
 from commerce.api.graphql.customers.queries import CustomersQuery
 from commerce.api.graphql.inventory.mutations import InventoryMutation
 from commerce.api.graphql.inventory.queries import InventoryQuery
 from commerce.api.graphql.node import Node
 from commerce.api.graphql.node_query import NodeQuery
+from commerce.api.graphql.orders.mutations import OrderMutation
+from commerce.api.graphql.orders.queries import OrdersQuery
 from commerce.api.graphql.scalars import SCALARS
 from commerce.api.graphql.subscriptions import Subscription
 
 Query = merge_types("Query", (NodeQuery, CatalogQuery, TaxonomyQuery, InventoryQuery,
-                              AccountsQuery, CustomersQuery))
+                              AccountsQuery, CustomersQuery, OrdersQuery))
 
 
 Mutation = merge_types("Mutation", (CatalogMutation, InventoryMutation, AccountsMutation,
-                                    CustomersMutation))
+                                    CustomersMutation, CheckoutMutation,
+                                    OrderMutation))
 
 
 def build_schema() -> strawberry.Schema:

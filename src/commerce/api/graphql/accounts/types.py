@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -14,6 +14,9 @@ from commerce.api.graphql.node import Node
 from commerce.shared.addresses import AddressData
 from commerce.shared.countries import country_name
 from commerce.shared.ids import encode_id
+
+if TYPE_CHECKING:
+    from commerce.api.graphql.orders.types import OrderConnection
 
 strawberry.enum(Permission, name="Permission", description="A named staff permission.")
 
@@ -116,3 +119,12 @@ class User(Node):
     async def default_billing_address(self, info: Info) -> Address | None:
         addresses = await info.context.loaders.addresses_by_user_id.load(self.pk)
         return next((a for a in addresses if a.is_default_billing), None)
+
+    @strawberry.field(description="Orders placed by this account, newest first: your own, or "
+                                  "a customer's for staff with MANAGE_ORDERS or MANAGE_CUSTOMERS.")
+    async def orders(self, info: Info, first: int | None = 20, after: str | None = None
+                     ) -> Annotated[OrderConnection,
+                                    strawberry.lazy("commerce.api.graphql.orders.types")]:
+        from commerce.api.graphql.orders.queries import orders_of_user  # imports this module
+
+        return await orders_of_user(info, self.pk, first, after)

@@ -205,8 +205,15 @@ class Order(Node):
         return await info.context.loaders.user_by_id.load(self.user_id)
 
 
-# The connection type by name, for fields declared elsewhere (``User.orders``).
-OrderConnection = Connection[Order]
+@strawberry.type(name="OrderConnection",
+                 description="A page of orders; pass `pageInfo.endCursor` as `after`.")
+class OrderConnection(Connection[Order]):
+    """A named class (not just ``Connection[Order]``) so ``User.orders`` can refer to it
+    lazily from the accounts module, which this module imports."""
+
+    @classmethod
+    def of(cls, page: Connection[Order]) -> OrderConnection:
+        return cls(edges=page.edges, nodes=page.nodes, page_info=page.page_info)
 
 
 async def prefetch_orders(info: Info, orders: list[Order],

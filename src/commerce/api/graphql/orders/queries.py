@@ -1,0 +1,153 @@
+"""Order queries: a guest's order by token, a customer's own orders, the staff listing.
+
+Object-level authorization: a customer reaches only their own orders (another customer's
+order is "not found", i.e. null); a guest only through the order's token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+
+from commerce.accounts.permissions import Permission
+from commerce.api.graphql.catalog.queries import SortDirection
+from commerce.api.graphql.context import Info
+from commerce.api.graphql.orders.types import Order, OrderConnection, prefetch_orders
+from commerce.api.graphql.pagination import bad_argument, connection
+from commerce.api.graphql.permissions import require_any
+from commerce.api.graphql.prefetch import connection_nodes
+from commerce.orders import queries as orders
+from commerce.orders.filters import OrderFilter, OrderSort, OrderSortField
+from commerce.orders.state import FulfillmentStatus, OrderStatus, PaymentStatus
+from commerce.shared.ids import InvalidIdError, decode_int_id
+from commerce.shared.pagination import Page, PaginationError
+
+strawberry.enum(OrderSortField, name="OrderSortField")
+
+MAX_TOKEN_LENGTH = 64  # the column's width; longer input cannot match
+
+
+@strawberry.input
+class OrderSortInput:
+    field: OrderSortField = OrderSortField.CREATED_AT
+    direction: SortDirection = SortDirection.DESC
+
+
+@strawberry.input(description="All given conditions must hold.")
+class OrderFilterInput:
+    status: OrderStatus | None = None
+    payment_status: PaymentStatus | None = None
+    fulfillment_status: FulfillmentStatus | None = None
+    customer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A customer's User ID.")
+    search: str | None = strawberry.field(
+        default=None, description="Part of the order number, the e-mail or a name on the "
+                                  "order's addresses, any case.")
+    created_from: datetime | None = strawberry.field(
+        default=None, description="Placed at or after this instant (UTC when no offset).")
+    created_to: datetime | None = strawberry.field(
+        default=None, description="Placed before this instant (UTC when no offset).")
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _filter(flt: OrderFilterInput | None) -> OrderFilter:
+    if flt is None:
+        return OrderFilter()
+    try:
+        customer = None if flt.customer_id is None else decode_int_id(str(flt.customer_id),
+                                                                      "User")
+    except InvalidIdError as exc:
+        raise bad_argument(exc) from None
+    search = (flt.search or "").strip()
+    if len(search) > 254:
+        raise GraphQLError("`search` is at most 254 characters",
+                           extensions={"code": "INVALID_ARGUMENT"})
+    return OrderFilter(
+        status=flt.status.value if flt.status else None,
+        payment_status=flt.payment_status.value if flt.payment_status else None,
+        fulfillment_status=flt.fulfillment_status.value if flt.fulfillment_status else None,
+        customer_id=customer, search=search or None,
+        created_from=_utc(flt.created_from), created_to=_utc(flt.created_to))
+
+
+async def _page(info: Info, page: Page[Any]) -> OrderConnection:
+    result = OrderConnection.of(connection(page, Order.from_row))
+    await prefetch_orders(info, result.nodes, connection_nodes(info))
+    return result
+
+
+async def visible_order(info: Info, pk: int) -> Order | None:
+    """The order when the viewer owns it or holds MANAGE_ORDERS; otherwise None."""
+    viewer = await info.context.viewer()
+    if viewer is None:
+        return None
+    order = await info.context.loaders.order_by_id.load(pk)
+    if order is None or (order.user_id != viewer.user_id
+                         and not viewer.has(Permission.MANAGE_ORDERS)):
+        return None
+    return order
+
+
+async def orders_of_user(info: Info, user_id: int, first: int | None,
+                         after: str | None) -> OrderConnection:
+    """``User.orders``: a customer's own, or any customer's for order/customer staff."""
+    viewer = await info.context.viewer()
+    if viewer is None or viewer.user_id != user_id:
+        await require_any(info.context, Permission.MANAGE_ORDERS, Permission.MANAGE_CUSTOMERS)
+    try:
+        page = await orders.orders_of_user(info.context.reader, user_id, first=first,
+                                           after=after)
+    except PaginationError as exc:
+        raise bad_argument(exc) from None
+    return await _page(info, page)
+
+
+@strawberry.type
+class OrdersQuery:
+    @strawberry.field(description="An order by the token given at checkout (the guest's "
+                                  "confirmation link). Anyone holding the token may read it.")
+    async def order_by_token(self, info: Info, token: str) -> Order | None:
+        if not token or len(token) > MAX_TOKEN_LENGTH:
+            return None
+        row = await orders.order_by_token(info.context.reader, token)
+        return None if row is None else Order.from_row(row, via_token=True)
+
+    @strawberry.field(description="One of your orders by ID, or any order for staff with "
+                                  "MANAGE_ORDERS; null when not found or not yours.")
+    async def order(self, info: Info, id: strawberry.ID) -> Order | None:
+        try:
+            pk = decode_int_id(str(id), "Order")
+        except InvalidIdError:
+            return None
+        return await visible_order(info, pk)
+
+    @strawberry.field(description="All orders, newest first unless `sortBy` says otherwise. "
+                                  "Needs MANAGE_ORDERS. At most 100 per page.")
+    async def orders(self, info: Info, first: int | None = 20, after: str | None = None,
+                     filter: OrderFilterInput | None = None,
+                     sort_by: OrderSortInput | None = None) -> OrderConnection:
+        ctx = info.context
+        await ctx.require_staff(Permission.MANAGE_ORDERS)
+        sort = OrderSort() if sort_by is None else OrderSort(
+            field=OrderSortField(sort_by.field),
+            descending=sort_by.direction is SortDirection.DESC)
+        try:
+            page = await orders.list_orders(ctx.reader, flt=_filter(filter), sort=sort,
+                                            first=first, after=after)
+        except PaginationError as exc:
+            raise bad_argument(exc) from None
+        return await _page(info, page)
+
+
+def with_token(order: Order | None) -> Order | None:
+    """The order as seen by whoever just proved they hold its token (checkout)."""
+    return None if order is None else replace(order, via_token=True)
