@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from commerce.catalog.rules import search_text
 from commerce.seed_data import CLOSING_LINES, IMAGE_ALTS, LEAVES, Leaf, Option
 from commerce.shared.money import exponent
 from commerce.shared.text import slugify
@@ -36,11 +37,6 @@ class PlannedProduct:
     on_sale: bool
     variants: list[PlannedVariant] = field(default_factory=list)
     images: list[dict[str, Any]] = field(default_factory=list)
-
-
-def search_text(name: str, skus: list[str]) -> str:
-    """What product search matches against: the name and every SKU, lower-cased."""
-    return " ".join([name, *skus]).lower()
 
 
 def _charm(cents: float) -> int:
