@@ -112,10 +112,13 @@ async def load_lines(fetch: Fetch, cart_id: int) -> list[QuoteLine]:
 async def load_discount(fetch: Fetch, code: str, email: str | None
                         ) -> tuple[DiscountTerms | None, int]:
     """The code's terms (None if no such code) and how often ``email`` has used it."""
-    rows = await fetch(select(DiscountCode).where(DiscountCode.code == normalise_code(code)))
+    # Columns, not the entity: over a request reader (Core) an entity select yields plain
+    # column rows, so ``rows[0][0]`` would be the id rather than a DiscountCode.
+    rows = await fetch(select(*DiscountCode.__table__.columns)
+                       .where(DiscountCode.code == normalise_code(code)))
     if not rows:
         return None, 0
-    d = rows[0][0]
+    d = rows[0]
     terms = DiscountTerms(
         id=d.id, code=d.code, kind=DiscountKind(d.kind), value=d.value, starts_at=d.starts_at,
         ends_at=d.ends_at, min_subtotal=d.min_subtotal, usage_limit=d.usage_limit,
