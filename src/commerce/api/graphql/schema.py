@@ -9,12 +9,16 @@ from strawberry.tools import merge_types
 from commerce.api.graphql import fast_fields
 from commerce.api.graphql.accounts.mutations import AccountsMutation
 from commerce.api.graphql.accounts.queries import AccountsQuery
+from commerce.api.graphql.cart.mutations import CartMutation
+from commerce.api.graphql.cart.queries import CartQuery
 from commerce.api.graphql.catalog.mutations import CatalogMutation
 from commerce.api.graphql.catalog.queries import CatalogQuery
 from commerce.api.graphql.catalog.taxonomy_queries import TaxonomyQuery
 from commerce.api.graphql.checkout.mutations import CheckoutMutation
 from commerce.api.graphql.customers.mutations import CustomersMutation
 from commerce.api.graphql.customers.queries import CustomersQuery
+from commerce.api.graphql.discounts.mutations import DiscountMutation
+from commerce.api.graphql.discounts.queries import DiscountQuery
 from commerce.api.graphql.inventory.mutations import InventoryMutation
 from commerce.api.graphql.inventory.queries import InventoryQuery
 from commerce.api.graphql.node import Node
@@ -22,15 +26,18 @@ from commerce.api.graphql.node_query import NodeQuery
 from commerce.api.graphql.orders.mutations import OrderMutation
 from commerce.api.graphql.orders.queries import OrdersQuery
 from commerce.api.graphql.scalars import SCALARS
+from commerce.api.graphql.shipping.mutations import ShippingMutation
+from commerce.api.graphql.shipping.queries import ShippingQuery
 from commerce.api.graphql.subscriptions import Subscription
 
 Query = merge_types("Query", (NodeQuery, CatalogQuery, TaxonomyQuery, InventoryQuery,
-                              AccountsQuery, CustomersQuery, OrdersQuery))
+                              AccountsQuery, CustomersQuery, OrdersQuery, CartQuery,
+                              ShippingQuery, DiscountQuery))
 
 
 Mutation = merge_types("Mutation", (CatalogMutation, InventoryMutation, AccountsMutation,
-                                    CustomersMutation, CheckoutMutation,
-                                    OrderMutation))
+                                    CustomersMutation, CartMutation, CheckoutMutation,
+                                    OrderMutation, ShippingMutation, DiscountMutation))
 
 
 def build_schema() -> strawberry.Schema:

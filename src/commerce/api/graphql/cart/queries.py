@@ -1,0 +1,34 @@
+"""``cart(id)``: a cart by its ID (which carries its secret token)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from commerce.api.graphql.cart.inputs import cart_token
+from commerce.api.graphql.cart.types import Cart
+from commerce.api.graphql.context import Context, Info
+from commerce.cart.queries import cart_by_token
+from commerce.shared.errors import DomainError
+
+
+async def load_cart(ctx: Context, token: str) -> Cart | None:
+    row = await cart_by_token(ctx.reader.all, token)
+    return None if row is None else Cart.from_row(row)
+
+
+async def fresh_cart(ctx: Context, token: str) -> Cart | None:
+    """The cart as just committed; loaders forget what they cached before the change."""
+    ctx.loaders.clear_all()
+    return await load_cart(ctx, token)
+
+
+@strawberry.type
+class CartQuery:
+    @strawberry.field(description="A cart by its ID; null when there is no such cart. The ID "
+                                  "is the cart's secret: no sign-in is needed, or checked.")
+    async def cart(self, info: Info, id: strawberry.ID) -> Cart | None:
+        try:
+            token = cart_token(id, ["id"])
+        except DomainError:
+            return None
+        return await load_cart(info.context, token)
