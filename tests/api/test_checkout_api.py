@@ -14,6 +14,7 @@ from commerce.db.database import Database
 from commerce.db.models import Cart, DiscountCode, Order, Stock
 from commerce.shared.clock import utcnow
 from commerce.shared.ids import encode_id
+from tests.account_helpers import user_with_token
 from tests.conftest import GQL
 from tests.order_factories import (
     journal_balances,
@@ -257,3 +258,76 @@ async def test_the_same_cart_completed_ten_times_at_once_places_one_order(
     assert all(b["data"]["checkoutComplete"]["errors"] == [] for b in bodies)
     assert await _order_count(db) == 1
     assert await stock_of(db, variant) == (5, 2)
+
+
+CART_CREATE = """
+mutation ($input: CartCreateInput!) {
+  cartCreate(input: $input) {
+    cart { id availableShippingMethods { id name price { amount } } }
+    errors { code field }
+  }
+}
+"""
+CART_SHIPPING = """
+mutation ($input: CartShippingMethodUpdateInput!) {
+  cartShippingMethodUpdate(input: $input) {
+    cart { cost { total { amount } } } errors { code field }
+  }
+}
+"""
+CART_EMAIL = """
+mutation ($input: CartEmailUpdateInput!) {
+  cartEmailUpdate(input: $input) { errors { code } }
+}
+"""
+SHIP_TO = {"firstName": "Ann", "lastName": "Lee", "streetAddress1": "1 Main St",
+           "city": "Springfield", "postalCode": "12345", "countryCode": "US"}
+
+
+async def _cart_through_the_api(gql: GQL, variant: int, token: str | None = None
+                                ) -> tuple[str, str]:
+    created = (await gql(CART_CREATE, {"input": {
+        "lines": [{"variantId": encode_id("ProductVariant", variant), "quantity": 2}],
+        "email": "walk@example.com", "shippingAddress": SHIP_TO}}, token=token)
+    )["data"]["cartCreate"]
+    assert created["errors"] == []
+    cart = created["cart"]
+    [method] = cart["availableShippingMethods"]
+    chosen = (await gql(CART_SHIPPING, {"input": {"cartId": cart["id"],
+                                                  "shippingMethodId": method["id"]}},
+                        token=token))["data"]["cartShippingMethodUpdate"]
+    assert chosen["errors"] == []
+    return cart["id"], chosen["cart"]["cost"]["total"]["amount"]
+
+
+async def test_the_whole_guest_flow_through_the_api_and_a_completed_cart_is_frozen(
+        db: Database, gql: GQL) -> None:
+    shop = await make_shop(db)
+    variant = await make_variant(db, shop, stock=5, price=1250)
+    cart, quoted_total = await _cart_through_the_api(gql, variant)
+
+    body = await gql(COMPLETE, {"input": {"cartId": cart}})
+    order = body["data"]["checkoutComplete"]["order"]
+    late = await gql(CART_EMAIL, {"input": {"cartId": cart, "email": "x@example.com"}})
+
+    assert order["total"]["amount"] == quoted_total == "30.00"
+    assert order["email"] == "walk@example.com"
+    read = (await gql(BY_TOKEN, {"token": order["token"]}))["data"]["orderByToken"]
+    assert read["number"] == order["number"]
+    assert [e["code"] for e in late["data"]["cartEmailUpdate"]["errors"]] == ["CART_COMPLETED"]
+    assert await stock_of(db, variant) == (5, 2)
+
+
+async def test_a_signed_in_customer_finds_the_order_among_their_orders(
+        db: Database, gql: GQL) -> None:
+    shop = await make_shop(db)
+    variant = await make_variant(db, shop, stock=5)
+    _, token = await user_with_token(db, "walk@example.com")
+    cart, _ = await _cart_through_the_api(gql, variant, token)
+
+    placed = (await gql(COMPLETE, {"input": {"cartId": cart}}, token=token)
+              )["data"]["checkoutComplete"]["order"]
+    mine = (await gql("{ me { orders { nodes { id token } } } }", token=token)
+            )["data"]["me"]["orders"]["nodes"]
+
+    assert mine == [{"id": placed["id"], "token": placed["token"]}]
