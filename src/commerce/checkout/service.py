@@ -26,6 +26,7 @@ from commerce.db.models import Cart, DiscountCode, DiscountUsage, Order, OrderAl
 from commerce.events.outbox import emit
 from commerce.inventory.allocation import Demand, InsufficientStock, allocate
 from commerce.orders.events import OrderEventType, add_event
+from commerce.orders.search import search_text
 from commerce.settings import Settings
 from commerce.shared.clock import utcnow
 from commerce.shared.error_codes import ErrorCode
@@ -121,12 +122,6 @@ def _validate(cart: Cart, q: Quote, payment_method: str) -> None:
     problems.raise_if_any()
 
 
-def _address_names(address: dict[str, object] | None) -> str:
-    if not address:
-        return ""
-    return " ".join(str(address.get(k) or "") for k in ("first_name", "last_name", "company"))
-
-
 async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_method: str,
                         viewer: Viewer | None, settings: Settings,
                         now: datetime) -> tuple[int, str]:
@@ -135,8 +130,6 @@ async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_met
     b = q.breakdown
     email = (cart.email or "").lower()
     user_id = cart.user_id or (viewer.user_id if viewer and not viewer.is_staff else None)
-    search = " ".join([number, email, _address_names(cart.shipping_address),
-                       _address_names(cart.billing_address)]).lower()
     order_id = (await session.execute(insert(Order).values(
         number=number, token=token, cart_id=cart.id, user_id=user_id, email=email,
         channel=cart.channel, payment_method=payment_method, currency=q.currency,
@@ -150,7 +143,9 @@ async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_met
         billing_address=cart.billing_address or cart.shipping_address,
         discount_code=q.discount.code if q.discount else None,
         customer_note=cart.customer_note, attribution=cart.attribution or {},
-        search_text=" ".join(search.split()), created_at=now, updated_at=now,
+        search_text=search_text(number, email, cart.shipping_address,
+                                cart.billing_address or cart.shipping_address),
+        created_at=now, updated_at=now,
     ).returning(Order.id))).scalar_one()
     priced = {p.key: p for p in b.lines}
     await session.execute(insert(OrderLine), [

@@ -105,6 +105,8 @@ async def add_note(db: Database, order_id: int, *, actor_id: int | None, message
         await lock_order(session, order_id)
         await add_event(session, order_id, OrderEventType.NOTE_ADDED, actor_id=actor_id,
                         message=text)
+        await emit(session, "order.note_added", "Order", order_id, {
+            "order_id": order_id, "actor_id": actor_id, "message": text})
 
 
 async def update_addresses(db: Database, order_id: int, *, actor_id: int | None,
