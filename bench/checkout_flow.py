@@ -1,0 +1,109 @@
+"""Closed-loop checkout clients (asyncio + httpx), run as their own process by checkout.py.
+
+    python bench/checkout_flow.py URL VARIANTS_JSON CONCURRENCY SECONDS
+
+Each client repeats the three-request flow cartCreate (2 lines, e-mail, address) ->
+cartShippingMethodUpdate -> checkoutComplete until the time is up. Prints one JSON object:
+completed checkouts, failures, duration and p50/p99 latency per step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+CART_CREATE = """mutation($input: CartCreateInput!) { cartCreate(input: $input) {
+  cart { id availableShippingMethods { id } } errors { code message } } }"""
+SHIPPING = """mutation($input: CartShippingMethodUpdateInput!) {
+  cartShippingMethodUpdate(input: $input) { cart { id } errors { code message } } }"""
+COMPLETE = """mutation($input: CheckoutCompleteInput!) { checkoutComplete(input: $input) {
+  order { number } errors { code message } } }"""
+ADDRESS = {"firstName": "Bench", "lastName": "Client", "streetAddress1": "1 Main St",
+           "city": "Springfield", "postalCode": "62701", "countryCode": "US",
+           "countryArea": "IL"}
+STEPS = ("cartCreate", "cartShippingMethodUpdate", "checkoutComplete")
+
+
+class Failed(Exception):
+    pass
+
+
+async def _call(client: httpx.AsyncClient, url: str, query: str, variables: dict[str, Any],
+                field: str, timings: list[float]) -> dict[str, Any]:
+    started = time.perf_counter()
+    response = await client.post(url, json={"query": query, "variables": variables})
+    timings.append(time.perf_counter() - started)
+    body = response.json()
+    payload = (body.get("data") or {}).get(field)
+    if response.status_code != 200 or "errors" in body or not payload or payload["errors"]:
+        raise Failed(f"{field}: {response.status_code} {str(body)[:300]}")
+    result: dict[str, Any] = payload
+    return result
+
+
+async def _client(n: int, client: httpx.AsyncClient, url: str, variants: list[str],
+                  deadline: float, timings: dict[str, list[float]], outcome: dict[str, int],
+                  failures: list[str]) -> None:
+    rng = random.Random(n)
+    while time.perf_counter() < deadline:
+        a, b = rng.sample(variants, 2)
+        try:
+            created = await _call(client, url, CART_CREATE, {"input": {
+                "lines": [{"variantId": a, "quantity": 1}, {"variantId": b, "quantity": 1}],
+                "email": f"bench{n}@example.com", "shippingAddress": ADDRESS}},
+                "cartCreate", timings["cartCreate"])
+            cart = created["cart"]
+            method = cart["availableShippingMethods"][0]["id"]
+            await _call(client, url, SHIPPING, {"input": {
+                "cartId": cart["id"], "shippingMethodId": method}},
+                "cartShippingMethodUpdate", timings["cartShippingMethodUpdate"])
+            await _call(client, url, COMPLETE, {"input": {"cartId": cart["id"]}},
+                        "checkoutComplete", timings["checkoutComplete"])
+            outcome["completed"] += 1
+        except (Failed, httpx.HTTPError, KeyError, IndexError) as exc:
+            outcome["failed"] += 1
+            if len(failures) < 5:
+                failures.append(str(exc))
+
+
+def _percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+async def run(url: str, variants: list[str], concurrency: int, seconds: float
+              ) -> dict[str, Any]:
+    timings: dict[str, list[float]] = {step: [] for step in STEPS}
+    outcome = {"completed": 0, "failed": 0}
+    failures: list[str] = []
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(
+            _client(n, client, url, variants, started + seconds, timings, outcome, failures)
+            for n in range(concurrency)))
+        duration = time.perf_counter() - started
+    return {
+        **outcome, "duration_s": duration, "failures": failures,
+        "steps": {step: {"p50_ms": _percentile(t, 50), "p99_ms": _percentile(t, 99),
+                         "count": len(t)} for step, t in timings.items()},
+    }
+
+
+def main() -> None:
+    url, variants_file, concurrency, seconds = sys.argv[1:5]
+    variants = json.loads(Path(variants_file).read_text())
+    print(json.dumps(asyncio.run(run(url, variants, int(concurrency), float(seconds)))))
+
+
+if __name__ == "__main__":
+    main()
