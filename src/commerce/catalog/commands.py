@@ -29,6 +29,8 @@ class VariantData:
     cost_price: int | None = None
     weight_grams: int | None = None
     track_inventory: bool = True
+    allow_backorder: bool = False
+    low_stock_threshold: int | None = None  # None: the low-stock report's default
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,8 @@ class VariantChanges:
     cost_price: Maybe[int | None] = UNSET
     weight_grams: Maybe[int | None] = UNSET
     track_inventory: Maybe[bool] = UNSET
+    allow_backorder: Maybe[bool] = UNSET
+    low_stock_threshold: Maybe[int | None] = UNSET
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,7 +53,7 @@ VARIANT_COLUMNS = (
     ProductVariant.name, ProductVariant.option_values, ProductVariant.price_amount,
     ProductVariant.compare_at_amount, ProductVariant.cost_amount, ProductVariant.currency,
     ProductVariant.weight_grams, ProductVariant.track_inventory, ProductVariant.position,
-    available_column(),
+    ProductVariant.allow_backorder, ProductVariant.low_stock_threshold, available_column(),
 )
 CATEGORY_COLUMNS = (Category.id, Category.parent_id, Category.name, Category.slug,
                     Category.description, Category.position)

@@ -27,6 +27,7 @@ MAX_IDS_PER_CALL = 500
 # Well below BIGINT and any real price, so arithmetic on sums stays exact everywhere.
 MAX_AMOUNT = 10**13
 MAX_WEIGHT_GRAMS = 10**9
+MAX_STOCK_THRESHOLD = 2**31 - 1
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SKU = re.compile(r"^\S+$")

@@ -40,6 +40,10 @@ def check_variant(problems: Problems, data: VariantData, option_names: Sequence[
                         (data.cost_price, "costPrice")):
         rules.check_amount(problems, value, [*path, name])
     rules.check_weight(problems, data.weight_grams, [*path, "weightGrams"])
+    if data.low_stock_threshold is not None and \
+            not 0 <= data.low_stock_threshold <= rules.MAX_STOCK_THRESHOLD:
+        problems.add(ErrorCode.INVALID, f"must be between 0 and {rules.MAX_STOCK_THRESHOLD}",
+                     [*path, "lowStockThreshold"])
     return replace(
         data,
         sku=rules.check_sku(problems, data.sku, [*path, "sku"]),
@@ -77,7 +81,8 @@ def new_variant(product_id: int, data: VariantData, position: int,
         option_values=[{"name": n, "value": v} for n, v in data.selected_options],
         price_amount=data.price, compare_at_amount=data.compare_at_price,
         cost_amount=data.cost_price, currency=currency, weight_grams=data.weight_grams,
-        track_inventory=data.track_inventory, position=position)
+        track_inventory=data.track_inventory, allow_backorder=data.allow_backorder,
+        low_stock_threshold=data.low_stock_threshold, position=position)
 
 
 async def taken_skus(session: AsyncSession, skus: Sequence[str],
@@ -149,6 +154,10 @@ def _merge(row: ProductVariant, changes: VariantChanges) -> VariantData:
         else changes.weight_grams,
         track_inventory=(row.track_inventory if changes.track_inventory is UNSET
                          else changes.track_inventory),
+        allow_backorder=(row.allow_backorder if changes.allow_backorder is UNSET
+                         else changes.allow_backorder),
+        low_stock_threshold=(row.low_stock_threshold if changes.low_stock_threshold is UNSET
+                             else changes.low_stock_threshold),
     )
 
 
@@ -176,7 +185,7 @@ async def variant_update(db: Database, variant_id: int, changes: VariantChanges)
             fresh = new_variant(product.id, variant, row.position, row.currency)
             for attribute in ("sku", "barcode", "name", "option_values", "price_amount",
                               "compare_at_amount", "cost_amount", "weight_grams",
-                              "track_inventory"):
+                              "track_inventory", "allow_backorder", "low_stock_threshold"):
                 setattr(row, attribute, getattr(fresh, attribute))
             await store.refresh_derived(session, product)
             return product.id

@@ -1,16 +1,19 @@
-"""Inventory read side: warehouses and stock rows, one statement per call."""
+"""Inventory read side: warehouses, stock rows, the movements journal and low stock;
+one statement per call."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select
 
+from commerce.catalog.queries import VARIANT_COLUMNS
 from commerce.db.database import Reader
 from commerce.db.keyset import AnySelect, keyset
-from commerce.db.models import Stock, Warehouse
+from commerce.db.models import Product, ProductVariant, Stock, StockMovement, Warehouse
 from commerce.shared.pagination import Page, make_page, page_request
 
 WAREHOUSE_COLUMNS = (
@@ -50,3 +53,65 @@ async def stocks_by_variant_ids(reader: Reader, ids: Sequence[int]
     for row in rows:
         grouped[row.variant_id].append(row)
     return grouped
+
+
+MOVEMENT_COLUMNS = (
+    StockMovement.id, StockMovement.stock_id, StockMovement.variant_id,
+    StockMovement.warehouse_id, StockMovement.reason, StockMovement.quantity_delta,
+    StockMovement.allocated_delta, StockMovement.quantity_after, StockMovement.allocated_after,
+    StockMovement.actor_id, StockMovement.order_id, StockMovement.note, StockMovement.created_at,
+)
+_NEWEST = "id:desc"
+
+
+@dataclass(frozen=True, slots=True)
+class MovementFilter:
+    variant_id: int | None = None
+    warehouse_id: int | None = None
+    reason: str | None = None
+    order_id: int | None = None
+
+
+async def list_movements(reader: Reader, flt: MovementFilter, *, first: int | None,
+                         after: str | None) -> Page[Row[Any]]:
+    """The journal newest first (ids grow with time, so the id alone orders it)."""
+    request = page_request(first, after, _NEWEST, 1)
+    statement: AnySelect = select(*MOVEMENT_COLUMNS)
+    for column, value in ((StockMovement.variant_id, flt.variant_id),
+                          (StockMovement.warehouse_id, flt.warehouse_id),
+                          (StockMovement.reason, flt.reason),
+                          (StockMovement.order_id, flt.order_id)):
+        if value is not None:
+            statement = statement.where(column == value)
+    statement = keyset(statement, [StockMovement.id], True, request.after, request.first + 1)
+    rows = await reader.all(statement)
+    return make_page(rows, request, _NEWEST, lambda r: (r.id,))
+
+
+_LOW = "available:asc"
+
+
+async def list_low_stock(reader: Reader, *, default_threshold: int, first: int | None,
+                         after: str | None) -> Page[Row[Any]]:
+    """Tracked variants (of products not archived) whose availability — on hand minus
+    allocated over active warehouses — is at or below their own threshold, or
+    ``default_threshold`` when they have none; the scarcest first."""
+    request = page_request(first, after, _LOW, 2)
+    available = (
+        select(Stock.variant_id, func.sum(Stock.quantity - Stock.allocated).label("units"))
+        .join(Warehouse, Warehouse.id == Stock.warehouse_id)
+        .where(Warehouse.is_active.is_(True))
+        .group_by(Stock.variant_id)
+        .subquery())
+    units = func.coalesce(available.c.units, 0)
+    threshold = func.coalesce(ProductVariant.low_stock_threshold, default_threshold)
+    statement: AnySelect = (
+        select(*VARIANT_COLUMNS, threshold.label("threshold"))
+        .join(Product, Product.id == ProductVariant.product_id)
+        .outerjoin(available, available.c.variant_id == ProductVariant.id)
+        .where(ProductVariant.track_inventory.is_(True), Product.status != "ARCHIVED",
+               units <= threshold))
+    statement = keyset(statement, [units, ProductVariant.id], False, request.after,
+                       request.first + 1)
+    rows = await reader.all(statement)
+    return make_page(rows, request, _LOW, lambda r: (int(r.available), r.id))

@@ -1,13 +1,16 @@
-"""Inventory use cases for now: warehouses and setting a variant's stock on hand.
+"""Inventory use cases: warehouses, and staff changes to stock on hand (set, adjust).
 
-Allocation (orders taking stock) arrives with the order workflow; ``stock_set`` already
-respects it by never putting on-hand below what is allocated.
+Allocation for orders lives in ``inventory.allocation``. Staff changes never put on-hand
+below what is allocated: the check and the write are one conditional UPDATE, so a
+concurrent allocation cannot slip in between. Every change writes a journal row
+(``inventory.journal``) and an outbox event with the quantities, in the same transaction.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -18,6 +21,8 @@ from commerce.catalog import rules
 from commerce.db.database import Database
 from commerce.db.integrity import unique_violations
 from commerce.db.models import ProductVariant, Stock, Warehouse
+from commerce.events.outbox import emit
+from commerce.inventory.journal import MovementReason, record
 from commerce.shared.countries import COUNTRIES
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError, Problems
@@ -27,6 +32,7 @@ _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 MAX_CODE = 64
 MAX_QUANTITY = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
 MAX_PRIORITY = 1_000_000
+MAX_REASON = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,35 +128,143 @@ async def warehouse_update(db: Database, warehouse_id: int, changes: WarehouseCh
             return warehouse.id
 
 
-async def stock_set(db: Database, variant_id: int, warehouse_id: int, quantity: int) -> None:
-    """Set the units on hand of a variant in a warehouse, creating the stock row if needed.
+@dataclass(frozen=True, slots=True)
+class StockChange:
+    """A stock row after a staff change, and by how much its on-hand moved."""
 
-    The quantity may not go below what is allocated; the check and the write are one
-    conditional UPDATE, so a concurrent allocation cannot slip in between.
+    stock_id: int
+    variant_id: int
+    warehouse_id: int
+    quantity_delta: int
+    quantity: int
+    allocated: int
+
+
+_EVENT_TYPES = {MovementReason.SET: "stock.set", MovementReason.ADJUSTMENT: "stock.adjusted"}
+
+
+async def _target(session: AsyncSession, problems: Problems, variant_id: int,
+                  warehouse_id: int) -> ProductVariant | None:
+    """The variant (for the event's unit cost); NOT_FOUND problems for a missing one."""
+    variant = await session.get(ProductVariant, variant_id)
+    if variant is None:
+        problems.add(ErrorCode.NOT_FOUND, "no such variant", ["variantId"])
+    if await session.get(Warehouse, warehouse_id) is None:
+        problems.add(ErrorCode.NOT_FOUND, "no such warehouse", ["warehouseId"])
+    problems.raise_if_any()
+    return variant
+
+
+async def _ensure_row(session: AsyncSession, dialect: str, variant_id: int,
+                      warehouse_id: int) -> None:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(Stock).values(variant_id=variant_id, warehouse_id=warehouse_id,
+                             quantity=0, allocated=0)
+        .on_conflict_do_nothing(index_elements=["variant_id", "warehouse_id"]))
+
+
+async def _journal(session: AsyncSession, change: StockChange, variant: ProductVariant,
+                   reason: MovementReason, *, actor_id: int | None, note: str) -> None:
+    await record(session, stock_id=change.stock_id, variant_id=change.variant_id,
+                 warehouse_id=change.warehouse_id, reason=reason,
+                 quantity_delta=change.quantity_delta, quantity_after=change.quantity,
+                 allocated_after=change.allocated, actor_id=actor_id, note=note)
+    if change.quantity_delta == 0:
+        return  # a count that matched: journaled for the audit trail, but nothing changed
+    payload: dict[str, Any] = {
+        "stock_id": change.stock_id, "variant_id": change.variant_id,
+        "warehouse_id": change.warehouse_id, "reason": reason.value,
+        "quantity_delta": change.quantity_delta, "allocated_delta": 0,
+        "quantity_after": change.quantity, "allocated_after": change.allocated,
+        # The ledger values a write-off or a count difference at cost.
+        "unit_cost": variant.cost_amount, "currency": variant.currency,
+        "actor_id": actor_id, "note": note}
+    await emit(session, _EVENT_TYPES[reason], "Stock", change.stock_id, payload)
+
+
+async def stock_set(db: Database, variant_id: int, warehouse_id: int, quantity: int, *,
+                    expected_quantity: int | None = None, actor_id: int | None = None
+                    ) -> StockChange:
+    """Set the units on hand of a variant in a warehouse (a stock count), creating the stock
+    row if needed. With ``expected_quantity`` it is a compare-and-set: when on-hand is no
+    longer what the caller saw, nothing changes and STOCK_CHANGED names the current count.
     """
     problems = Problems()
     if not 0 <= quantity <= MAX_QUANTITY:
         problems.add(ErrorCode.INVALID, "must be zero or more", ["quantity"])
+    if expected_quantity is not None and not 0 <= expected_quantity <= MAX_QUANTITY:
+        problems.add(ErrorCode.INVALID, "must be zero or more", ["expectedQuantity"])
     async with db.transaction() as session:
-        if await session.get(ProductVariant, variant_id) is None:
-            problems.add(ErrorCode.NOT_FOUND, "no such variant", ["variantId"])
-        if await session.get(Warehouse, warehouse_id) is None:
-            problems.add(ErrorCode.NOT_FOUND, "no such warehouse", ["warehouseId"])
-        problems.raise_if_any()
-        insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
-        await session.execute(
-            insert(Stock).values(variant_id=variant_id, warehouse_id=warehouse_id,
-                                 quantity=0, allocated=0)
-            .on_conflict_do_nothing(index_elements=["variant_id", "warehouse_id"]))
-        updated = await session.execute(
-            update(Stock)
-            .where(Stock.variant_id == variant_id, Stock.warehouse_id == warehouse_id,
-                   Stock.allocated <= quantity)
-            .values(quantity=quantity).returning(Stock.id))
-        if updated.first() is None:
-            allocated = await session.scalar(select(Stock.allocated).where(
-                Stock.variant_id == variant_id, Stock.warehouse_id == warehouse_id))
+        variant = await _target(session, problems, variant_id, warehouse_id)
+        assert variant is not None
+        await _ensure_row(session, db.dialect, variant_id, warehouse_id)
+        statement = select(Stock.id, Stock.quantity, Stock.allocated).where(
+            Stock.variant_id == variant_id, Stock.warehouse_id == warehouse_id)
+        if db.dialect == "postgresql":  # SQLite's write transaction already holds the lock
+            statement = statement.with_for_update()
+        before = (await session.execute(statement)).one()
+        if expected_quantity is not None and before.quantity != expected_quantity:
+            raise DomainError.one(
+                ErrorCode.STOCK_CHANGED,
+                f"on hand is now {before.quantity}, not {expected_quantity}: someone changed "
+                "it meanwhile; count again or send the current quantity",
+                ["expectedQuantity"])
+        updated = (await session.execute(
+            update(Stock).where(Stock.id == before.id, Stock.allocated <= quantity)
+            .values(quantity=quantity).returning(Stock.quantity, Stock.allocated))).first()
+        if updated is None:
             raise DomainError.one(
                 ErrorCode.INVALID,
-                f"{allocated} units are allocated to orders; on hand cannot go below that",
-                ["quantity"])
+                f"{before.allocated} units are allocated to orders; on hand cannot go below "
+                "that", ["quantity"])
+        change = StockChange(before.id, variant_id, warehouse_id, quantity - before.quantity,
+                             updated.quantity, updated.allocated)
+        await _journal(session, change, variant, MovementReason.SET, actor_id=actor_id,
+                       note="")
+        return change
+
+
+async def stock_adjust(db: Database, variant_id: int, warehouse_id: int, delta: int,
+                       reason: str, *, actor_id: int | None = None) -> StockChange:
+    """Add (goods found, returned to shelf) or remove (damaged, lost) units on hand.
+
+    One conditional UPDATE: on-hand never drops below what is allocated, nor below zero, so
+    concurrent adjustments and allocations cannot overdraw the row between check and write.
+    """
+    problems = Problems()
+    if delta == 0 or abs(delta) > MAX_QUANTITY:
+        problems.add(ErrorCode.INVALID, "must be a non-zero number of units", ["delta"])
+    note = rules.check_text(problems, reason, ["reason"], max_length=MAX_REASON, required=True)
+    async with db.transaction() as session:
+        variant = await _target(session, problems, variant_id, warehouse_id)
+        assert variant is not None
+        if delta > 0:
+            await _ensure_row(session, db.dialect, variant_id, warehouse_id)
+        after = Stock.quantity + delta
+        updated = (await session.execute(
+            update(Stock)
+            .where(Stock.variant_id == variant_id, Stock.warehouse_id == warehouse_id,
+                   after >= Stock.allocated, after >= 0, after <= MAX_QUANTITY)
+            .values(quantity=after)
+            .returning(Stock.id, Stock.quantity, Stock.allocated))).first()
+        if updated is None:
+            raise await _adjust_refused(session, variant_id, warehouse_id, delta)
+        change = StockChange(updated.id, variant_id, warehouse_id, delta, updated.quantity,
+                             updated.allocated)
+        await _journal(session, change, variant, MovementReason.ADJUSTMENT, actor_id=actor_id,
+                       note=note)
+        return change
+
+
+async def _adjust_refused(session: AsyncSession, variant_id: int, warehouse_id: int,
+                          delta: int) -> DomainError:
+    row = (await session.execute(select(Stock.quantity, Stock.allocated).where(
+        Stock.variant_id == variant_id, Stock.warehouse_id == warehouse_id))).first()
+    quantity, allocated = (0, 0) if row is None else (row.quantity, row.allocated)
+    if quantity + delta > MAX_QUANTITY:
+        return DomainError.one(ErrorCode.INVALID, "on hand would be too large", ["delta"])
+    return DomainError.one(
+        ErrorCode.INSUFFICIENT_STOCK,
+        f"{quantity} on hand and {allocated} allocated to orders: on hand can go down by at "
+        f"most {quantity - allocated}", ["delta"])

@@ -16,14 +16,18 @@ from commerce.accounts import queries as accounts
 from commerce.api.graphql.accounts import types as at
 from commerce.api.graphql.catalog import types as t
 from commerce.api.graphql.customers import types as cut
+from commerce.api.graphql.discounts import types as dt
 from commerce.api.graphql.inventory import types as it
 from commerce.api.graphql.orders import types as ot
+from commerce.api.graphql.shipping import types as st
 from commerce.catalog import queries as catalog
 from commerce.catalog import taxonomy_queries as taxonomy
 from commerce.customers import queries as customers
 from commerce.db.database import Reader
+from commerce.discounts import queries as discounts
 from commerce.inventory import queries as inventory
 from commerce.orders import queries as orders
+from commerce.shipping import queries as shipping
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -142,6 +146,30 @@ class Loaders:
     @cached_property
     def customer_notes_by_user_id(self) -> DataLoader[int, list[cut.CustomerNote]]:
         return _many(self.reader, customers.notes_by_user_ids, cut.CustomerNote.from_row)
+
+    @cached_property
+    def shipping_zone_by_id(self) -> DataLoader[int, st.ShippingZone | None]:
+        return _one(self.reader, shipping.zones_by_ids, st.ShippingZone.from_row)
+
+    @cached_property
+    def shipping_method_by_id(self) -> DataLoader[int, st.ShippingMethod | None]:
+        return _one(self.reader, shipping.methods_by_ids, st.ShippingMethod.from_row)
+
+    @cached_property
+    def shipping_methods_by_zone_id(self) -> DataLoader[int, list[st.ShippingMethod]]:
+        return _many(self.reader, shipping.methods_by_zone_ids, st.ShippingMethod.from_row)
+
+    @cached_property
+    def shipping_rates_by_method_id(self) -> DataLoader[int, list[st.ShippingRate]]:
+        return _many(self.reader, shipping.rates_by_method_ids, st.ShippingRate.from_row)
+
+    @cached_property
+    def tax_rate_by_id(self) -> DataLoader[int, st.TaxRate | None]:
+        return _one(self.reader, shipping.tax_rates_by_ids, st.TaxRate.from_row)
+
+    @cached_property
+    def discount_code_by_id(self) -> DataLoader[int, dt.DiscountCode | None]:
+        return _one(self.reader, discounts.discounts_by_ids, dt.DiscountCode.from_row)
 
     def clear_all(self) -> None:
         """Forget everything loaded so far: after a mutation, reads must see the new state."""

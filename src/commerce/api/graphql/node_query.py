@@ -8,9 +8,11 @@ from commerce.accounts.permissions import Permission
 from commerce.api.graphql.accounts.nodes import account_node
 from commerce.api.graphql.catalog.types import ProductStatus
 from commerce.api.graphql.context import Info
+from commerce.api.graphql.discounts.nodes import discount_node
 from commerce.api.graphql.node import Node
 from commerce.api.graphql.orders.queries import visible_order
 from commerce.api.graphql.permissions import can_any
+from commerce.api.graphql.shipping import nodes as shipping_nodes
 from commerce.shared.ids import InvalidIdError, decode_id
 
 
@@ -56,6 +58,10 @@ class NodeQuery:
             return await account_node(info, type_name, pk)
         if type_name == "Order":
             return await visible_order(info, pk)
+        if type_name in shipping_nodes.TYPES:
+            return await shipping_nodes.shipping_node(info, type_name, pk)
+        if type_name == "DiscountCode":
+            return await discount_node(info, pk)
         if type_name == "Customer":
             if not await info.context.can(Permission.MANAGE_CUSTOMERS):
                 return None

@@ -169,6 +169,13 @@ class ProductVariantUpdateInput:
     cost_price: Decimal | None = strawberry.UNSET
     weight_grams: int | None = strawberry.UNSET
     track_inventory: bool | None = strawberry.UNSET
+    allow_backorder: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Sell beyond the stock on hand (tracked variants only).")
+    low_stock_threshold: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="lowStockVariants lists the variant at or below this many available "
+                    "units; null uses that query's default threshold.")
 
 
 @strawberry.input
@@ -248,7 +255,9 @@ def variant_changes(data: ProductVariantUpdateInput, currency: str
         compare_at_price=d.nullable_money(data.compare_at_price, ["compareAtPrice"]),
         cost_price=d.nullable_money(data.cost_price, ["costPrice"]),
         weight_grams=d.nullable(data.weight_grams),
-        track_inventory=d.given(data.track_inventory, "trackInventory"))
+        track_inventory=d.given(data.track_inventory, "trackInventory"),
+        allow_backorder=d.given(data.allow_backorder, "allowBackorder"),
+        low_stock_threshold=d.nullable(data.low_stock_threshold))
     d.done()
     return pk, changes
 

@@ -102,9 +102,12 @@ class ProductVariant(Node):
     quantity_available: int | None = strawberry.field(
         description="Units that can be ordered now; null when stock is not tracked.")
     in_stock: bool
+    allow_backorder: bool = strawberry.field(
+        description="Whether it can be ordered beyond the stock on hand.")
     pk: strawberry.Private[int]
     product_id: strawberry.Private[int]
     cost_amount: strawberry.Private[int | None]
+    threshold: strawberry.Private[int | None]
 
     @classmethod
     def from_row(cls, row: Any) -> ProductVariant:
@@ -120,13 +123,22 @@ class ProductVariant(Node):
             # Plain values rather than resolvers: hundreds of them on a listing page.
             quantity_available=int(row.available) if row.track_inventory else None,
             in_stock=not row.track_inventory or row.available > 0,
+            allow_backorder=row.allow_backorder,
             pk=row.id, product_id=row.product_id, cost_amount=row.cost_amount,
+            threshold=row.low_stock_threshold,
         )
 
     @strawberry.field(description="What the shop paid per unit. Staff with MANAGE_CATALOG only.")
     async def cost_price(self, info: Info) -> Money | None:
         await info.context.require_staff(Permission.MANAGE_CATALOG)
         return Money.maybe(self.cost_amount, self.price.currency)
+
+    @strawberry.field(description="At or below this many available units the variant shows "
+                                  "in lowStockVariants; null: that query's default. Staff with "
+                                  "MANAGE_INVENTORY or MANAGE_CATALOG only.")
+    async def low_stock_threshold(self, info: Info) -> int | None:
+        await require_any(info.context, Permission.MANAGE_INVENTORY, Permission.MANAGE_CATALOG)
+        return self.threshold
 
     @strawberry.field(description="Stock per warehouse. Staff with MANAGE_INVENTORY or "
                                   "MANAGE_CATALOG only.")

@@ -1,4 +1,7 @@
-"""Staff inventory mutations (MANAGE_INVENTORY): warehouses and stock levels."""
+"""Staff inventory mutations (MANAGE_INVENTORY): warehouses and stock levels.
+
+Every stock change is journaled (see ``stockMovements``) with the staff member as actor.
+"""
 
 from __future__ import annotations
 
@@ -50,6 +53,20 @@ class StockSetInput:
     warehouse_id: strawberry.ID
     quantity: int = strawberry.field(
         description="Units on hand; at least 0 and at least what is allocated.")
+    expected_quantity: int | None = strawberry.field(
+        default=None,
+        description="Compare-and-set: the on-hand count you saw. When it has changed since, "
+                    "nothing is written and the error STOCK_CHANGED gives the current count.")
+
+
+@strawberry.input(description="Add or remove units on hand, e.g. found, damaged or lost.")
+class StockAdjustInput:
+    variant_id: strawberry.ID
+    warehouse_id: strawberry.ID
+    delta: int = strawberry.field(
+        description="Units to add (positive) or remove (negative). On hand never goes below "
+                    "zero or below what is allocated to orders (INSUFFICIENT_STOCK).")
+    reason: str = strawberry.field(description="Why, for the journal (required).")
 
 
 @strawberry.type
@@ -94,7 +111,15 @@ def _changes(data: WarehouseUpdateInput) -> tuple[int, service.WarehouseChanges]
     return pk, service.WarehouseChanges(**values)
 
 
-def _stock_target(data: StockSetInput) -> tuple[int, int]:
+@strawberry.type
+class StockAdjustPayload:
+    stock: Stock | None = None
+    product_variant: ProductVariant | None = strawberry.field(
+        default=None, description="The variant, with its new availability.")
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _stock_target(data: StockSetInput | StockAdjustInput) -> tuple[int, int]:
     problems = Problems()
     ids: list[int] = []
     for value, type_name, path in ((data.variant_id, "ProductVariant", "variantId"),
@@ -148,11 +173,26 @@ class InventoryMutation:
     @strawberry.mutation(description="Set the units on hand of a variant in a warehouse.")
     async def stock_set(self, info: Info, input: StockSetInput) -> StockSetPayload:
         ctx = info.context
-        await ctx.require_staff(Permission.MANAGE_INVENTORY)
+        viewer = await ctx.require_staff(Permission.MANAGE_INVENTORY)
         try:
             variant_id, warehouse_id = _stock_target(input)
-            await service.stock_set(ctx.db, variant_id, warehouse_id, input.quantity)
+            await service.stock_set(ctx.db, variant_id, warehouse_id, input.quantity,
+                                    expected_quantity=input.expected_quantity,
+                                    actor_id=viewer.user_id)
         except DomainError as exc:
             return StockSetPayload(errors=from_domain(exc))
         stock, variant = await _fresh_stock(ctx, variant_id, warehouse_id)
         return StockSetPayload(stock=stock, product_variant=variant)
+
+    @strawberry.mutation(description="Add or remove units on hand, with a reason.")
+    async def stock_adjust(self, info: Info, input: StockAdjustInput) -> StockAdjustPayload:
+        ctx = info.context
+        viewer = await ctx.require_staff(Permission.MANAGE_INVENTORY)
+        try:
+            variant_id, warehouse_id = _stock_target(input)
+            await service.stock_adjust(ctx.db, variant_id, warehouse_id, input.delta,
+                                       input.reason, actor_id=viewer.user_id)
+        except DomainError as exc:
+            return StockAdjustPayload(errors=from_domain(exc))
+        stock, variant = await _fresh_stock(ctx, variant_id, warehouse_id)
+        return StockAdjustPayload(stock=stock, product_variant=variant)

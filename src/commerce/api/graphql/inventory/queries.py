@@ -5,12 +5,40 @@ from __future__ import annotations
 import strawberry
 
 from commerce.accounts.permissions import Permission
+from commerce.api.graphql.catalog.types import ProductVariant
 from commerce.api.graphql.context import Info
-from commerce.api.graphql.inventory.types import Warehouse
+from commerce.api.graphql.inventory.types import StockMovement, Warehouse
 from commerce.api.graphql.pagination import Connection, bad_argument, connection
 from commerce.api.graphql.permissions import require_any
 from commerce.inventory import queries as inventory
+from commerce.inventory.journal import MovementReason
+from commerce.shared.ids import InvalidIdError, decode_int_id
 from commerce.shared.pagination import PaginationError
+
+DEFAULT_LOW_STOCK_THRESHOLD = 5
+
+
+@strawberry.input
+class StockMovementFilter:
+    variant_id: strawberry.ID | None = None
+    warehouse_id: strawberry.ID | None = None
+    reason: MovementReason | None = None
+    order_id: strawberry.ID | None = None
+
+
+def _movement_filter(flt: StockMovementFilter | None) -> inventory.MovementFilter:
+    if flt is None:
+        return inventory.MovementFilter()
+    ids: list[int | None] = []
+    for value, type_name in ((flt.variant_id, "ProductVariant"), (flt.warehouse_id, "Warehouse"),
+                             (flt.order_id, "Order")):
+        try:
+            ids.append(None if value is None else decode_int_id(str(value), type_name))
+        except InvalidIdError as exc:
+            raise bad_argument(exc) from None
+    return inventory.MovementFilter(variant_id=ids[0], warehouse_id=ids[1],
+                                    reason=None if flt.reason is None else flt.reason.value,
+                                    order_id=ids[2])
 
 
 @strawberry.type
@@ -26,3 +54,38 @@ class InventoryQuery:
         except PaginationError as exc:
             raise bad_argument(exc) from None
         return connection(page, Warehouse.from_row)
+
+    @strawberry.field(description="The stock movements journal, newest first. Staff with "
+                                  "MANAGE_INVENTORY. At most 100 per page.")
+    async def stock_movements(self, info: Info, first: int | None = 20,
+                              after: str | None = None,
+                              filter: StockMovementFilter | None = None
+                              ) -> Connection[StockMovement]:
+        await info.context.require_staff(Permission.MANAGE_INVENTORY)
+        flt = _movement_filter(filter)
+        try:
+            page = await inventory.list_movements(info.context.reader, flt, first=first,
+                                                  after=after)
+        except PaginationError as exc:
+            raise bad_argument(exc) from None
+        return connection(page, StockMovement.from_row)
+
+    @strawberry.field(description="Tracked variants (of products not archived) whose available "
+                                  "units — on hand minus allocated, over active warehouses — "
+                                  "are at or below their lowStockThreshold, or `threshold` for "
+                                  "variants without one; scarcest first. Staff with "
+                                  "MANAGE_INVENTORY. At most 100 per page.")
+    async def low_stock_variants(self, info: Info, first: int | None = 20,
+                                 after: str | None = None,
+                                 threshold: int = DEFAULT_LOW_STOCK_THRESHOLD
+                                 ) -> Connection[ProductVariant]:
+        await info.context.require_staff(Permission.MANAGE_INVENTORY)
+        if threshold < 0:
+            raise bad_argument(ValueError("`threshold` must be zero or more"))
+        try:
+            page = await inventory.list_low_stock(info.context.reader,
+                                                  default_threshold=threshold, first=first,
+                                                  after=after)
+        except PaginationError as exc:
+            raise bad_argument(exc) from None
+        return connection(page, ProductVariant.from_row)

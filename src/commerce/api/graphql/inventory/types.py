@@ -1,15 +1,27 @@
-"""Inventory object types: warehouses and stock levels (staff only)."""
+"""Inventory object types: warehouses, stock levels and the movements journal (staff only)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.node import Node
+from commerce.inventory.journal import MovementReason
 from commerce.shared.ids import encode_id
+
+if TYPE_CHECKING:
+    from commerce.api.graphql.accounts.types import User
+    from commerce.api.graphql.catalog.types import ProductVariant
+    from commerce.api.graphql.orders.types import Order
+
+strawberry.enum(MovementReason, name="StockMovementReason",
+                description="Why stock changed: ALLOCATION to an order, RELEASE (order "
+                            "canceled), ADJUSTMENT or SET by staff; RECEIPT, SHIPMENT and "
+                            "RETURN arrive with purchasing, fulfillment and returns.")
 
 
 @strawberry.type(description="A place stock is kept. Staff only.")
@@ -52,3 +64,62 @@ class Stock:
     @strawberry.field(graphql_type=Warehouse)
     def warehouse(self, info: Info) -> Awaitable[Warehouse | None]:
         return info.context.loaders.warehouse_by_id.load(self.warehouse_id)
+
+
+@strawberry.type(description="One change to a stock row, with why and who. Staff only.")
+class StockMovement:
+    id: strawberry.ID
+    reason: MovementReason
+    quantity_delta: int = strawberry.field(description="Change to units on hand.")
+    allocated_delta: int = strawberry.field(description="Change to units allocated.")
+    quantity_after: int = strawberry.field(description="Units on hand after the change.")
+    allocated_after: int = strawberry.field(description="Units allocated after the change.")
+    note: str = strawberry.field(description="The reason staff gave for an adjustment.")
+    created_at: datetime
+    order_id: strawberry.ID | None = strawberry.field(
+        description="The order that allocated or released the stock.")
+    variant_pk: strawberry.Private[int]
+    warehouse_pk: strawberry.Private[int]
+    actor_pk: strawberry.Private[int | None]
+    order_pk: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: Any) -> StockMovement:
+        return cls(
+            id=strawberry.ID(encode_id("StockMovement", row.id)),
+            reason=MovementReason(row.reason), quantity_delta=row.quantity_delta,
+            allocated_delta=row.allocated_delta, quantity_after=row.quantity_after,
+            allocated_after=row.allocated_after, note=row.note, created_at=row.created_at,
+            order_id=None if row.order_id is None
+            else strawberry.ID(encode_id("Order", row.order_id)),
+            variant_pk=row.variant_id, warehouse_pk=row.warehouse_id, actor_pk=row.actor_id,
+            order_pk=row.order_id)
+
+    @strawberry.field(
+        graphql_type=Annotated["ProductVariant", strawberry.lazy(
+            "commerce.api.graphql.catalog.types")] | None)
+    def variant(self, info: Info) -> Awaitable[ProductVariant | None]:
+        return info.context.loaders.variant_by_id.load(self.variant_pk)
+
+    @strawberry.field(graphql_type=Warehouse | None)
+    def warehouse(self, info: Info) -> Awaitable[Warehouse | None]:
+        return info.context.loaders.warehouse_by_id.load(self.warehouse_pk)
+
+    @strawberry.field(description="The staff member who made the change; null when a "
+                                  "shopper's checkout or the system made it (see order).")
+    async def actor(self, info: Info) -> Annotated[
+            User, strawberry.lazy("commerce.api.graphql.accounts.types")] | None:
+        if self.actor_pk is None:
+            return None
+        user = await info.context.loaders.user_by_id.load(self.actor_pk)
+        return user if user is not None and user.is_staff else None
+
+    @strawberry.field(description="The order, for staff who may read it (MANAGE_ORDERS); "
+                                  "orderId is always shown.")
+    async def order(self, info: Info) -> Annotated[
+            Order, strawberry.lazy("commerce.api.graphql.orders.types")] | None:
+        if self.order_pk is None:
+            return None
+        from commerce.api.graphql.orders.queries import visible_order  # imports many types
+
+        return await visible_order(info, self.order_pk)

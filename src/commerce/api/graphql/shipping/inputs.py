@@ -1,0 +1,204 @@
+"""Shipping and tax mutation inputs and their decoding into service commands.
+
+Amounts are ``Decimal`` strings in the shop currency; a tax rate is a percent string with at
+most two decimals ("20", "7.25") stored in basis points. Every bad value is reported at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import strawberry
+
+from commerce.api.graphql.catalog.inputs import Decoder
+from commerce.api.graphql.scalars import Decimal
+from commerce.shared.error_codes import ErrorCode
+from commerce.shared.percent import PercentError, parse_percent
+from commerce.shared.unset import UNSET, Maybe
+from commerce.shipping import rules
+
+
+def percent(d: Decoder, text: str, path: Sequence[str]) -> int:
+    try:
+        return parse_percent(text)
+    except PercentError as exc:
+        d.problems.add(ErrorCode.INVALID, str(exc), path)
+        return 0
+
+
+@strawberry.input
+class ShippingZoneCreateInput:
+    name: str
+    countries: list[str] = strawberry.field(
+        default_factory=list,
+        description="ISO 3166-1 alpha-2 codes. A country in several zones gets the methods "
+                    "of all of them.")
+
+
+@strawberry.input(description="Fields left out stay as they are.")
+class ShippingZoneUpdateInput:
+    id: strawberry.ID
+    name: str | None = strawberry.UNSET
+    countries: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="Replaces the whole list.")
+
+
+@strawberry.input(description="Deletes the zone with its methods and rates.")
+class ShippingZoneDeleteInput:
+    id: strawberry.ID
+
+
+@strawberry.input(description="A price band; minimums inclusive, maximums exclusive, "
+                              "null = open.")
+class ShippingRateInput:
+    price: Decimal
+    min_weight_grams: int | None = None
+    max_weight_grams: int | None = None
+    min_order_value: Decimal | None = None
+    max_order_value: Decimal | None = None
+
+
+@strawberry.input
+class ShippingMethodCreateInput:
+    zone_id: strawberry.ID
+    name: str
+    description: str = ""
+    min_delivery_days: int = 1
+    max_delivery_days: int = 5
+    free_over: Decimal | None = strawberry.field(
+        default=None, description="Carts worth at least this (after discounts) ship free.")
+    is_active: bool = True
+    rates: list[ShippingRateInput] = strawberry.field(
+        default_factory=list,
+        description="Without a band that covers the cart, the method is not offered "
+                    "(unless the cart ships free).")
+
+
+@strawberry.input(description="Fields left out stay as they are.")
+class ShippingMethodUpdateInput:
+    id: strawberry.ID
+    zone_id: strawberry.ID | None = strawberry.UNSET
+    name: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    min_delivery_days: int | None = strawberry.UNSET
+    max_delivery_days: int | None = strawberry.UNSET
+    free_over: Decimal | None = strawberry.field(
+        default=strawberry.UNSET, description="null: never free.")
+    is_active: bool | None = strawberry.UNSET
+    rates: list[ShippingRateInput] | None = strawberry.field(
+        default=strawberry.UNSET, description="Given: replaces every band of the method.")
+
+
+@strawberry.input
+class ShippingMethodDeleteInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class TaxRateCreateInput:
+    country_code: str = strawberry.field(description="ISO 3166-1 alpha-2.")
+    rate: Decimal = strawberry.field(
+        description="Percent with at most two decimals, e.g. \"20\" or \"7.25\".")
+    country_area: str = strawberry.field(
+        default="", description="A region code (e.g. \"CA\" in the US) whose rate overrides "
+                                "the country's; \"\" = the whole country.")
+    applies_to_shipping: bool = True
+    name: str = ""
+
+
+@strawberry.input(description="Fields left out stay as they are.")
+class TaxRateUpdateInput:
+    id: strawberry.ID
+    country_code: str | None = strawberry.UNSET
+    rate: Decimal | None = strawberry.UNSET
+    country_area: str | None = strawberry.UNSET
+    applies_to_shipping: bool | None = strawberry.UNSET
+    name: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class TaxRateDeleteInput:
+    id: strawberry.ID
+
+
+def zone_data(data: ShippingZoneCreateInput) -> rules.ZoneData:
+    return rules.ZoneData(name=data.name, countries=list(data.countries))
+
+
+def zone_changes(data: ShippingZoneUpdateInput) -> tuple[int, rules.ZoneChanges]:
+    d = Decoder("")
+    pk = d.pk(data.id, "ShippingZone", ["id"])
+    changes = rules.ZoneChanges(name=d.given(data.name, "name"),
+                                countries=d.given(data.countries, "countries"))
+    d.done()
+    return pk, changes
+
+
+def _bands(d: Decoder, rates: Sequence[ShippingRateInput]) -> list[rules.BandData]:
+    return [rules.BandData(
+        price=d.money(r.price, ["rates", str(i), "price"]),
+        min_weight_grams=r.min_weight_grams, max_weight_grams=r.max_weight_grams,
+        min_order_value=d.optional_money(r.min_order_value, ["rates", str(i), "minOrderValue"]),
+        max_order_value=d.optional_money(r.max_order_value, ["rates", str(i), "maxOrderValue"]))
+        for i, r in enumerate(rates)]
+
+
+def method_data(data: ShippingMethodCreateInput, currency: str) -> rules.MethodData:
+    d = Decoder(currency)
+    result = rules.MethodData(
+        zone_id=d.pk(data.zone_id, "ShippingZone", ["zoneId"]), name=data.name,
+        description=data.description, min_delivery_days=data.min_delivery_days,
+        max_delivery_days=data.max_delivery_days,
+        free_over=d.optional_money(data.free_over, ["freeOver"]), is_active=data.is_active,
+        rates=_bands(d, data.rates))
+    d.done()
+    return result
+
+
+def method_changes(data: ShippingMethodUpdateInput, currency: str
+                   ) -> tuple[int, rules.MethodChanges]:
+    d = Decoder(currency)
+    pk = d.pk(data.id, "ShippingMethod", ["id"])
+    zone = d.given(data.zone_id, "zoneId")
+    rates = d.given(data.rates, "rates")
+    changes = rules.MethodChanges(
+        zone_id=UNSET if zone is UNSET else d.pk(zone, "ShippingZone", ["zoneId"]),
+        name=d.given(data.name, "name"), description=d.given(data.description, "description"),
+        min_delivery_days=d.given(data.min_delivery_days, "minDeliveryDays"),
+        max_delivery_days=d.given(data.max_delivery_days, "maxDeliveryDays"),
+        free_over=d.nullable_money(data.free_over, ["freeOver"]),
+        is_active=d.given(data.is_active, "isActive"),
+        rates=UNSET if rates is UNSET else _bands(d, rates))
+    d.done()
+    return pk, changes
+
+
+def tax_rate_data(data: TaxRateCreateInput) -> rules.TaxRateData:
+    d = Decoder("")
+    result = rules.TaxRateData(
+        country_code=data.country_code, rate_bp=percent(d, data.rate, ["rate"]),
+        country_area=data.country_area, applies_to_shipping=data.applies_to_shipping,
+        name=data.name)
+    d.done()
+    return result
+
+
+def tax_rate_changes(data: TaxRateUpdateInput) -> tuple[int, rules.TaxRateChanges]:
+    d = Decoder("")
+    pk = d.pk(data.id, "TaxRate", ["id"])
+    rate: Maybe[str] = d.given(data.rate, "rate")
+    changes = rules.TaxRateChanges(
+        country_code=d.given(data.country_code, "countryCode"),
+        rate_bp=UNSET if rate is UNSET else percent(d, rate, ["rate"]),
+        country_area=d.given(data.country_area, "countryArea"),
+        applies_to_shipping=d.given(data.applies_to_shipping, "appliesToShipping"),
+        name=d.given(data.name, "name"))
+    d.done()
+    return pk, changes
+
+
+def one_id(global_id: strawberry.ID, type_name: str) -> int:
+    d = Decoder("")
+    pk = d.pk(global_id, type_name, ["id"])
+    d.done()
+    return pk
