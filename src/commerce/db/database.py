@@ -17,6 +17,11 @@ class Database:
     def __init__(self, url: str, pool_size: int = 10) -> None:
         self.url = url
         self.write_engine, self.read_engine = create_engines(url, pool_size)
+        # SQLite runs one write transaction at a time anyway. Queuing writers of this
+        # process here wakes the next one the moment the lock frees, where SQLite's busy
+        # handler would poll with sleeps of up to 100 ms; other processes still queue on
+        # the busy timeout.
+        self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -25,7 +30,13 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One write transaction: commits on success, rolls back on any exception."""
-        async with AsyncSession(self.write_engine, expire_on_commit=False) as session, \
+        if self._write_lock is None:
+            async with AsyncSession(self.write_engine, expire_on_commit=False) as session, \
+                    session.begin():
+                yield session
+            return
+        async with self._write_lock, \
+                AsyncSession(self.write_engine, expire_on_commit=False) as session, \
                 session.begin():
             yield session
 

@@ -50,8 +50,11 @@ _JSON = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 def create_engines(url: str, pool_size: int = 10) -> tuple[AsyncEngine, AsyncEngine]:
     """Return ``(write_engine, read_engine)`` for ``url``."""
     if url.startswith("sqlite"):
-        write = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, **_JSON)
-        read = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, **_JSON)
+        # Each SQLite connection is a thread; more than a few only contend for the GIL
+        # (measured: CPU per listing page 16.6 ms at pool 10 vs 11.5 ms at pool 1, c=16).
+        small = min(pool_size, 4)
+        write = create_async_engine(url, pool_size=small, max_overflow=small, **_JSON)
+        read = create_async_engine(url, pool_size=small, max_overflow=small, **_JSON)
         _sqlite_recipe(write, "BEGIN IMMEDIATE")
         _sqlite_recipe(read, None)  # no BEGIN: every statement autocommits
         return write, read
