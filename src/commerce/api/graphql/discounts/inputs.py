@@ -13,8 +13,9 @@ import strawberry
 
 from commerce.api.graphql.catalog.inputs import Decoder
 from commerce.api.graphql.scalars import Decimal
+from commerce.api.graphql.shipping.inputs import finish
 from commerce.cart.pricing import DiscountKind
-from commerce.discounts.validation import DiscountChanges, DiscountData
+from commerce.discounts.validation import DiscountChanges, DiscountData, check_discount
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.unset import UNSET
 
@@ -60,6 +61,7 @@ class DiscountCodeDeleteInput:
 def _aware(d: Decoder, moment: datetime | None, path: str) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
         d.problems.add(ErrorCode.INVALID, "give a time zone, e.g. 2025-06-01T00:00:00Z", [path])
+        return None  # a naive time cannot be compared with the other, aware one
     return moment
 
 
@@ -72,7 +74,7 @@ def discount_data(data: DiscountCodeCreateInput, currency: str) -> DiscountData:
         min_subtotal=d.optional_money(data.min_subtotal, ["minSubtotal"]),
         usage_limit=data.usage_limit, usage_limit_per_customer=data.usage_limit_per_customer,
         is_active=data.is_active)
-    d.done()
+    finish(d, lambda problems: check_discount(problems, result, currency=currency))
     return result
 
 

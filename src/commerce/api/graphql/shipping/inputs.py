@@ -6,13 +6,14 @@ most two decimals ("20", "7.25") stored in basis points. Every bad value is repo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import strawberry
 
 from commerce.api.graphql.catalog.inputs import Decoder
 from commerce.api.graphql.scalars import Decimal
 from commerce.shared.error_codes import ErrorCode
+from commerce.shared.errors import Problems
 from commerce.shared.percent import PercentError, parse_percent
 from commerce.shared.unset import UNSET, Maybe
 from commerce.shipping import rules
@@ -24,6 +25,17 @@ def percent(d: Decoder, text: str, path: Sequence[str]) -> int:
     except PercentError as exc:
         d.problems.add(ErrorCode.INVALID, str(exc), path)
         return 0
+
+
+def finish(d: Decoder, check: Callable[[Problems], object]) -> None:
+    """Raise the decoding problems together with what the rules say about the rest, so a
+    create reports every problem at once (values that failed to decode are not re-judged)."""
+    if d.problems:
+        rules_say = Problems()
+        check(rules_say)
+        seen = {p.field for p in d.problems.items}
+        d.problems.items.extend(p for p in rules_say.items if p.field not in seen)
+    d.done()
 
 
 @strawberry.input
@@ -151,7 +163,7 @@ def method_data(data: ShippingMethodCreateInput, currency: str) -> rules.MethodD
         max_delivery_days=data.max_delivery_days,
         free_over=d.optional_money(data.free_over, ["freeOver"]), is_active=data.is_active,
         rates=_bands(d, data.rates))
-    d.done()
+    finish(d, lambda problems: rules.check_method(problems, result))
     return result
 
 
@@ -179,7 +191,7 @@ def tax_rate_data(data: TaxRateCreateInput) -> rules.TaxRateData:
         country_code=data.country_code, rate_bp=percent(d, data.rate, ["rate"]),
         country_area=data.country_area, applies_to_shipping=data.applies_to_shipping,
         name=data.name)
-    d.done()
+    finish(d, lambda problems: rules.check_tax_rate(problems, result))
     return result
 
 
