@@ -19,6 +19,7 @@ CUSTOMERS = """query($first: Int, $after: String, $filter: CustomerFilterInput,
 CUSTOMER = """query($id: ID!) { customer(id: $id) {
   id email firstName isActive note orderCount totalSpent { amount } lastOrderAt
   user { email isStaff } addresses { city }
+  orders(first: 5) { nodes { number total { amount } } }
   notes { message author { email } createdAt } } }"""
 NOTE_ADD = """mutation($input: CustomerNoteAddInput!) { customerNoteAdd(input: $input) {
   note { message author { email } } customer { notes { message } }
@@ -79,6 +80,7 @@ async def test_a_customer_shows_profile_orders_addresses_and_notes(db: Database,
     token = await staff_token(db)
     ann = await make_user(db, "ann@example.com")
     await make_order(db, ann, 4000)
+    await make_order(db, None, 999)  # a guest's order is nobody's history
     customer_id = encode_id("Customer", ann)
     added = await gql(NOTE_ADD, {"input": {"customerId": customer_id,
                                            "message": "Called about a late parcel"}},
@@ -94,6 +96,7 @@ async def test_a_customer_shows_profile_orders_addresses_and_notes(db: Database,
     assert customer["id"] == customer_id and customer["email"] == "ann@example.com"
     assert (customer["orderCount"], customer["totalSpent"]) == (1, {"amount": "40.00"})
     assert customer["user"] == {"email": "ann@example.com", "isStaff": False}
+    assert [o["total"] for o in customer["orders"]["nodes"]] == [{"amount": "40.00"}]
     assert [n["message"] for n in customer["notes"]] == ["Second", "Called about a late parcel"]
     # A User ID reaches the same customer; a staff account is no customer.
     by_user = await gql(CUSTOMER, {"id": encode_id("User", ann)}, token=token)

@@ -33,7 +33,7 @@ LINE_COLUMNS = (
     OrderLine.id, OrderLine.order_id, OrderLine.variant_id, OrderLine.product_name,
     OrderLine.variant_name, OrderLine.sku, OrderLine.quantity, OrderLine.quantity_fulfilled,
     OrderLine.unit_price, OrderLine.subtotal, OrderLine.discount, OrderLine.tax,
-    OrderLine.total,
+    OrderLine.total, OrderLine.price_override_reason,
 )
 EVENT_COLUMNS = (OrderEvent.id, OrderEvent.order_id, OrderEvent.type, OrderEvent.actor_id,
                  OrderEvent.message, OrderEvent.data, OrderEvent.created_at)

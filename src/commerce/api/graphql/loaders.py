@@ -17,6 +17,7 @@ from commerce.api.graphql.accounts import types as at
 from commerce.api.graphql.catalog import types as t
 from commerce.api.graphql.customers import types as cut
 from commerce.api.graphql.discounts import types as dt
+from commerce.api.graphql.drafts import types as drt
 from commerce.api.graphql.inventory import types as it
 from commerce.api.graphql.orders import types as ot
 from commerce.api.graphql.shipping import types as st
@@ -25,6 +26,7 @@ from commerce.catalog import taxonomy_queries as taxonomy
 from commerce.customers import queries as customers
 from commerce.db.database import Reader
 from commerce.discounts import queries as discounts
+from commerce.drafts import queries as drafts
 from commerce.inventory import queries as inventory
 from commerce.orders import queries as orders
 from commerce.shipping import queries as shipping
@@ -170,6 +172,14 @@ class Loaders:
     @cached_property
     def discount_code_by_id(self) -> DataLoader[int, dt.DiscountCode | None]:
         return _one(self.reader, discounts.discounts_by_ids, dt.DiscountCode.from_row)
+
+    @cached_property
+    def draft_order_by_id(self) -> DataLoader[int, drt.DraftOrder | None]:
+        return _one(self.reader, drafts.drafts_by_ids, drt.DraftOrder.from_row)
+
+    @cached_property
+    def order_id_by_draft_id(self) -> DataLoader[int, int | None]:
+        return _one(self.reader, drafts.order_ids_by_draft_ids, int)
 
     def clear_all(self) -> None:
         """Forget everything loaded so far: after a mutation, reads must see the new state."""

@@ -9,6 +9,7 @@ from commerce.api.graphql.accounts.nodes import account_node
 from commerce.api.graphql.catalog.types import ProductStatus
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.discounts.nodes import discount_node
+from commerce.api.graphql.drafts.nodes import draft_node
 from commerce.api.graphql.node import Node
 from commerce.api.graphql.orders.queries import visible_order
 from commerce.api.graphql.permissions import can_any
@@ -66,4 +67,6 @@ class NodeQuery:
             if not await info.context.can(Permission.MANAGE_CUSTOMERS):
                 return None
             return await loaders.customer_by_id.load(pk)
+        if type_name == "DraftOrder":
+            return await draft_node(info, pk)
         return None

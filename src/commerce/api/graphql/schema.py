@@ -19,6 +19,8 @@ from commerce.api.graphql.customers.mutations import CustomersMutation
 from commerce.api.graphql.customers.queries import CustomersQuery
 from commerce.api.graphql.discounts.mutations import DiscountMutation
 from commerce.api.graphql.discounts.queries import DiscountQuery
+from commerce.api.graphql.drafts.mutations import DraftOrderMutation
+from commerce.api.graphql.drafts.queries import DraftOrdersQuery
 from commerce.api.graphql.inventory.mutations import InventoryMutation
 from commerce.api.graphql.inventory.queries import InventoryQuery
 from commerce.api.graphql.node import Node
@@ -31,13 +33,14 @@ from commerce.api.graphql.shipping.queries import ShippingQuery
 from commerce.api.graphql.subscriptions import Subscription
 
 Query = merge_types("Query", (NodeQuery, CatalogQuery, TaxonomyQuery, InventoryQuery,
-                              AccountsQuery, CustomersQuery, OrdersQuery, CartQuery,
-                              ShippingQuery, DiscountQuery))
+                              AccountsQuery, CustomersQuery, OrdersQuery, CartQuery, ShippingQuery,
+                              DiscountQuery, DraftOrdersQuery))
 
 
 Mutation = merge_types("Mutation", (CatalogMutation, InventoryMutation, AccountsMutation,
                                     CustomersMutation, CartMutation, CheckoutMutation,
-                                    OrderMutation, ShippingMutation, DiscountMutation))
+                                    OrderMutation, ShippingMutation, DiscountMutation,
+                                    DraftOrderMutation))
 
 
 def build_schema() -> strawberry.Schema:

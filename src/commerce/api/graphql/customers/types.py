@@ -13,6 +13,8 @@ from commerce.api.graphql.accounts.types import Address, User
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.money import Money
 from commerce.api.graphql.node import Node
+from commerce.api.graphql.orders.queries import orders_of_user
+from commerce.api.graphql.orders.types import OrderConnection
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError
 from commerce.shared.ids import InvalidIdError, decode_id, encode_id
@@ -116,6 +118,12 @@ class Customer(Node):
     @strawberry.field(description="When the latest order was placed; null without orders.")
     async def last_order_at(self, info: Info) -> datetime | None:
         return (await info.context.loaders.customer_stats_by_user_id.load(self.pk)).last_order_at
+
+    @strawberry.field(description="Orders placed under this account, newest first. Meant for "
+                                  "one customer: on a listing it costs a statement per row.")
+    async def orders(self, info: Info, first: int | None = 20,
+                     after: str | None = None) -> OrderConnection:
+        return await orders_of_user(info, self.pk, first, after)
 
     @strawberry.field(graphql_type=list[CustomerNote], description="Staff notes, newest first.")
     def notes(self, info: Info) -> Awaitable[list[CustomerNote]]:

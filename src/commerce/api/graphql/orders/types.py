@@ -65,6 +65,9 @@ class OrderLine:
     tax: Money
     total: Money = strawberry.field(description="Subtotal - discount + tax (prices excluding "
                                                 "tax), or subtotal - discount (including).")
+    price_override_reason: str | None = strawberry.field(
+        description="Why staff set this line's unit price on a draft order; null when the "
+                    "catalog price applied.")
     pk: strawberry.Private[int]
     variant_id: strawberry.Private[int | None]
 
@@ -78,7 +81,9 @@ class OrderLine:
             unit_price=Money.of(row.unit_price, currency),
             subtotal=Money.of(row.subtotal, currency),
             discount=Money.of(row.discount, currency), tax=Money.of(row.tax, currency),
-            total=Money.of(row.total, currency), pk=row.id, variant_id=row.variant_id)
+            total=Money.of(row.total, currency),
+            price_override_reason=row.price_override_reason or None,
+            pk=row.id, variant_id=row.variant_id)
 
     @strawberry.field(graphql_type=ProductVariant | None,
                       description="The variant as it is now; null once deleted.")

@@ -1,0 +1,1 @@
+"""Draft (manual) orders for staff with MANAGE_ORDERS."""
