@@ -105,6 +105,26 @@ async def test_creating_a_draft_reports_every_problem_at_once(db: Database,
         assert (await s.execute(select(func.count()).select_from(Cart))).scalar_one() == 0
 
 
+async def test_a_draft_cannot_be_given_a_staff_member_or_unknown_account_as_customer(
+        db: Database, settings: Settings) -> None:
+    staff = await staff_viewer(db)
+    ann = await make_user(db, "ann@example.com")
+    draft_id = await service.create_draft(
+        db, staff_id=staff.user_id, channel=SalesChannel.PHONE,
+        header=DraftFields(customer_id=ann), lines=[], settings=settings)
+    for wrong in (staff.user_id, 9999):
+        with pytest.raises(DomainError) as exc:
+            await service.update_draft(db, draft_id, DraftFields(customer_id=wrong,
+                                                                 customer_note="x"),
+                                       settings=settings)
+        assert problems(exc) == [("NOT_FOUND", ("customerId",))]
+    cart, _ = await draft_row(db, draft_id)
+    assert (cart.user_id, cart.customer_note) == (ann, "")
+    await service.update_draft(db, draft_id, DraftFields(customer_id=None), settings=settings)
+    cart, _ = await draft_row(db, draft_id)
+    assert (cart.user_id, cart.email) == (None, "ann@example.com")  # the e-mail stays
+
+
 async def test_lines_are_added_merged_repriced_and_removed(db: Database,
                                                           settings: Settings) -> None:
     staff = await staff_viewer(db)

@@ -177,9 +177,12 @@ async def complete_draft(db: Database, draft_id: int, *, settings: Settings, vie
                          payment_method: str) -> PlacedOrder:
     """Place the draft's order under the checkout's rules, with ``viewer`` (staff) as the
     actor of its PLACED event. A draft is completed once: afterwards CART_COMPLETED."""
-    async with db.transaction() as session:
-        token = (await session.execute(select(Cart.token).where(
-            Cart.id == draft_id, Cart.kind == KIND))).scalar_one_or_none()
+    reader = db.reader()  # a plain read: no write lock just to find the token
+    try:
+        token = await reader.scalar(select(Cart.token).where(Cart.id == draft_id,
+                                                             Cart.kind == KIND))
+    finally:
+        await reader.close()
     if token is None:
         raise _not_found()
     try:
@@ -256,14 +259,16 @@ async def _apply_header(session: AsyncSession, problems: Problems, cart: Cart,
     """Set the header; a newly chosen customer fills in what was not given: their e-mail
     and their default addresses (where the draft has none yet)."""
     if header.customer_id is not UNSET:
-        cart.user_id = header.customer_id
+        # Look the customer up before touching the row: autoflush must never write an
+        # unknown user id (a foreign-key error instead of a NOT_FOUND problem).
         if header.customer_id is not None:
             customer = (await session.execute(select(User.email, User.is_staff).where(
                 User.id == header.customer_id))).first()
             if customer is None or customer.is_staff:
                 problems.add(ErrorCode.NOT_FOUND, "no such customer", ["customerId"])
-            else:
-                await _fill_from_customer(session, cart, header, values, customer.email)
+                return
+            await _fill_from_customer(session, cart, header, values, customer.email)
+        cart.user_id = header.customer_id
     for name, value in values.items():
         setattr(cart, name, value)
 
