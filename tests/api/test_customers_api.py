@@ -73,6 +73,9 @@ async def test_the_listing_pages_with_cursors_and_rejects_bad_ones(db: Database,
     assert bad["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
     too_many = await gql(CUSTOMERS, {"first": 101}, token=token, expect_errors=True)
     assert too_many["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
+    too_long = await gql(CUSTOMERS, {"filter": {"search": "x" * 255}}, token=token,
+                         expect_errors=True)
+    assert too_long["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
 
 
 async def test_a_customer_shows_profile_orders_addresses_and_notes(db: Database,

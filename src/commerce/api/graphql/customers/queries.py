@@ -16,6 +16,8 @@ from commerce.shared.pagination import PaginationError
 
 strawberry.enum(CustomerSortField, name="CustomerSortField")
 
+MAX_SEARCH = 254  # an e-mail address at most
+
 
 @strawberry.input
 class CustomerSortInput:
@@ -36,6 +38,8 @@ def _filter(flt: CustomerFilterInput | None) -> CustomerFilter:
     if flt is None:
         return CustomerFilter()
     search = flt.search.strip() if flt.search else ""
+    if len(search) > MAX_SEARCH:
+        raise bad_argument(ValueError(f"`search` is at most {MAX_SEARCH} characters"))
     return CustomerFilter(search=search or None, is_active=flt.is_active,
                           has_orders=flt.has_orders)
 
