@@ -1,14 +1,17 @@
 """``commerce seed``: fill an empty database with the demo shop (the same shop every time).
 
-The rows come from ``commerce.seed_plan``; here they are bulk-inserted in one write
-transaction (executemany with RETURNING for the ids children need), which keeps seeding
-well under a few seconds on SQLite.
+The catalog rows come from ``commerce.seed_plan`` and the shipping zones, tax rates and
+discount codes from ``commerce.seed_shipping``; they are bulk-inserted in one write
+transaction (executemany with RETURNING for the ids children need). Opening stock is
+journaled like any stock count. Then ``commerce.seed_orders`` places a history of orders
+through checkout. Seeding takes a few seconds on SQLite.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
@@ -26,13 +29,18 @@ from commerce.db.models import (
     ProductImage,
     ProductVariant,
     Stock,
+    StockMovement,
     User,
     Warehouse,
 )
+from commerce.inventory.journal import MovementReason
 from commerce.seed_data import COLLECTIONS, LEAVES, ROOT_CATEGORIES, WAREHOUSES
+from commerce.seed_orders import SHOPPERS, Candidate, place_orders, plan_orders
 from commerce.seed_plan import PlannedProduct, plan_shop
+from commerce.seed_shipping import seed_shipping_and_pricing
 from commerce.settings import Settings
 from commerce.shared.clock import utcnow
+from commerce.shared.money import exponent
 from commerce.shared.text import slugify
 
 DEFAULT_SEED = 20240601
@@ -44,6 +52,8 @@ DEMO_USERS: tuple[dict[str, Any], ...] = (
     {"email": "customer@example.com", "password": "customer12345", "first_name": "Sam",
      "last_name": "Rivera", "is_staff": False, "is_superuser": False},
 )
+# Not an argon2 hash, so no password ever matches it: such an account cannot sign in.
+NO_PASSWORD = "!"
 CUSTOMER_ADDRESS = {
     "first_name": "Sam", "last_name": "Rivera", "street_address_1": "350 Fifth Avenue",
     "city": "New York", "postal_code": "10118", "country_code": "US", "country_area": "NY",
@@ -56,6 +66,12 @@ async def seed_demo_shop(db: Database, settings: Settings, seed: int = DEFAULT_S
     products = plan_shop(settings.currency, seed)
     # Hash before taking the write lock: argon2 is deliberately slow.
     hashes = {u["email"]: hash_password(u["password"]) for u in DEMO_USERS}
+    scale: int = 10 ** exponent(settings.currency)
+
+    def minor(cents: int) -> int:
+        return cents * scale // 100
+
+    now = utcnow().replace(microsecond=0)
     async with db.transaction() as session:
         if await session.scalar(select(Product.id).limit(1)) is not None:
             return False
@@ -65,11 +81,31 @@ async def seed_demo_shop(db: Database, settings: Settings, seed: int = DEFAULT_S
              "postal_code": postal, "country_code": "US", "priority": priority}
             for name, code, street, city, postal, priority in WAREHOUSES])
         product_ids = await _products(session, products, categories)
-        await _variants_and_stock(session, products, product_ids,
-                                  dict(zip([w[1] for w in WAREHOUSES], warehouses, strict=True)))
+        variant_ids = await _variants_and_stock(
+            session, products, product_ids,
+            dict(zip([w[1] for w in WAREHOUSES], warehouses, strict=True)))
         await _collections(session, products, product_ids, random.Random(seed + 1))
-        await _users(session, hashes)
+        user_ids = await _users(session, hashes)
+        methods = await seed_shipping_and_pricing(session, now, minor)
+    plan = plan_orders(_candidates(products), seed + 2, minor(5000))
+    await place_orders(db, settings, plan, variant_ids=variant_ids, methods=methods,
+                       user_ids=user_ids, staff_id=user_ids.get("admin@example.com"), now=now)
     return True
+
+
+def _candidates(products: list[PlannedProduct]) -> list[Candidate]:
+    """Variants of active products, with the units they start with (None: not tracked)."""
+    found = []
+    index = 0
+    for product in products:
+        for variant in product.variants:
+            if product.row["status"] == "ACTIVE":
+                tracked = variant.row["track_inventory"]
+                found.append(Candidate(index, variant.row["price_amount"],
+                                       sum(q - a for _, q, a in variant.stock)
+                                       if tracked else None))
+            index += 1
+    return found
 
 
 async def _ids(session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
@@ -111,7 +147,9 @@ async def _products(session: AsyncSession, products: list[PlannedProduct],
 
 
 async def _variants_and_stock(session: AsyncSession, products: list[PlannedProduct],
-                              product_ids: list[int], warehouses: dict[str, int]) -> None:
+                              product_ids: list[int], warehouses: dict[str, int]) -> list[int]:
+    """Insert variants, images and stock (journaled as opening counts); the variant ids in
+    plan order."""
     variant_rows: list[dict[str, Any]] = []
     image_rows: list[dict[str, Any]] = []
     for product, product_id in zip(products, product_ids, strict=True):
@@ -125,7 +163,16 @@ async def _variants_and_stock(session: AsyncSession, products: list[PlannedProdu
         for variant, variant_id in zip(planned, variant_ids, strict=True)
         for code, on_hand, allocated in variant.stock]
     await session.execute(insert(ProductImage), image_rows)
-    await session.execute(insert(Stock), stock_rows)
+    stock_ids = await _ids(session, Stock, stock_rows)
+    # Orders allocate stock later, through checkout; the opening counts are journaled so
+    # the movements journal sums to every stock row.
+    await session.execute(insert(StockMovement), [
+        {"stock_id": stock_id, "variant_id": row["variant_id"],
+         "warehouse_id": row["warehouse_id"], "reason": MovementReason.SET.value,
+         "quantity_delta": row["quantity"], "allocated_delta": 0,
+         "quantity_after": row["quantity"], "allocated_after": 0, "note": "Opening stock"}
+        for stock_id, row in zip(stock_ids, stock_rows, strict=True)])
+    return variant_ids
 
 
 async def _collections(session: AsyncSession, products: list[PlannedProduct],
@@ -152,14 +199,29 @@ async def _collections(session: AsyncSession, products: list[PlannedProduct],
         for k, product_id in enumerate(members[name])])
 
 
-async def _users(session: AsyncSession, hashes: dict[str, str]) -> None:
-    """The demo logins; an account that already exists (say, from create-staff) is kept."""
+async def _users(session: AsyncSession, hashes: dict[str, str]) -> dict[str, int]:
+    """The demo logins, plus a few registered shoppers who cannot sign in (their password
+    hash is unusable); an account that already exists (say, from create-staff) is kept.
+    Returns every demo account's id by e-mail."""
+    others = [s for s in SHOPPERS if s.registered and s.email not in hashes]
+    emails = [*hashes, *(s.email for s in others)]
     existing = set((await session.scalars(
-        select(User.email).where(User.email.in_(list(hashes))))).all())
+        select(User.email).where(User.email.in_(emails)))).all())
     rows = [{**{k: v for k, v in user.items() if k != "password"},
              "password_hash": hashes[user["email"]], "permissions": []}
             for user in DEMO_USERS if user["email"] not in existing]
+    rows += [{"email": s.email, "first_name": s.address.first_name,
+              "last_name": s.address.last_name, "is_staff": False, "is_superuser": False,
+              "password_hash": NO_PASSWORD, "permissions": []}
+             for s in others if s.email not in existing]
     ids = dict(zip([r["email"] for r in rows], await _ids(session, User, rows), strict=True))
-    customer_id = ids.get("customer@example.com")
-    if customer_id is not None:
-        await session.execute(insert(Address), [{**CUSTOMER_ADDRESS, "user_id": customer_id}])
+    addresses = [{**CUSTOMER_ADDRESS, "user_id": ids["customer@example.com"]}] \
+        if "customer@example.com" in ids else []
+    addresses += [{**{k: v for k, v in asdict(s.address).items() if v},
+                   "is_default_shipping": True, "is_default_billing": True,
+                   "user_id": ids[s.email]} for s in others if s.email in ids]
+    if addresses:
+        await session.execute(insert(Address), addresses)
+    found = (await session.execute(select(User.email, User.id).where(
+        User.email.in_(emails)))).all()
+    return {row.email: row.id for row in found}

@@ -81,15 +81,19 @@ def _combinations(rng: random.Random, options: tuple[Option, ...], n: int
 
 
 def _stock(rng: random.Random) -> list[tuple[str, int, int]]:
+    """Stock rows with nothing allocated: allocations come from the demo orders, placed
+    through checkout, so every allocated unit belongs to an order. (The random draws are
+    those of the earlier plan, which held units back here, so the shop stays the same.)"""
     roll = rng.random()
-    if roll < 0.07:  # sold out, in the ways it happens: no rows, empty, all allocated
-        held = rng.randint(1, 3)
-        return rng.choice([[], [("MAIN", 0, 0)], [("MAIN", held, held), ("WEST", 0, 0)]])
+    if roll < 0.07:  # sold out, in the ways it happens: no rows, empty, none anywhere
+        rng.randint(1, 3)
+        return rng.choice([[], [("MAIN", 0, 0)], [("MAIN", 0, 0), ("WEST", 0, 0)]])
     if roll < 0.17:  # running low
-        allocated = rng.choice([0, 0, 1])
-        return [("MAIN", rng.randint(1, 3) + allocated, allocated)]
+        rng.choice([0, 0, 1])
+        return [("MAIN", rng.randint(1, 3), 0)]
     on_hand = rng.randint(4, 120)
-    rows = [("MAIN", on_hand, min(on_hand - 2, rng.choice([0, 0, 0, 1, 2, 5])))]
+    held = min(on_hand - 2, rng.choice([0, 0, 0, 1, 2, 5]))
+    rows = [("MAIN", on_hand - held, 0)]
     if rng.random() < 0.6:
         rows.append(("WEST", rng.randint(0, 60), 0))
     return rows

@@ -15,15 +15,28 @@ from commerce.db.models import (
     Category,
     Collection,
     CollectionProduct,
+    DiscountCode,
+    DiscountUsage,
+    Order,
+    OrderAllocation,
+    OrderLine,
     Product,
     ProductImage,
     ProductVariant,
+    ShippingMethod,
+    ShippingRate,
+    ShippingZone,
     Stock,
+    StockMovement,
+    TaxRate,
     User,
 )
-from commerce.seed import seed_demo_shop
+from commerce.seed import _candidates, seed_demo_shop
+from commerce.seed_orders import plan_orders
 from commerce.seed_plan import plan_shop
+from commerce.seed_shipping import EU
 from commerce.settings import Settings
+from commerce.shared.clock import utcnow
 from tests.conftest import _empty
 
 
@@ -136,3 +149,92 @@ async def test_the_demo_logins_exist_with_their_passwords(
     user = rows[0]
     assert verify_password(user.password_hash, password)
     assert (user.is_staff, user.is_superuser) == (staff, staff)
+
+
+def test_the_order_history_plan_is_the_same_every_time() -> None:
+    candidates = _candidates(plan_shop("USD", 7))
+    first, second = plan_orders(candidates, 9, 5000), plan_orders(candidates, 9, 5000)
+    assert first == second
+    assert 30 <= len(first) <= 60
+
+
+async def test_zones_cover_the_us_canada_the_uk_and_the_eu_with_standard_and_express(
+        shop: Database) -> None:
+    zones = await _rows(shop, select(ShippingZone.id, ShippingZone.countries))
+    methods = await _rows(shop, select(ShippingMethod))
+    bands = Counter(r.method_id for r in await _rows(shop, select(ShippingRate.method_id)))
+    served: dict[str, set[str]] = defaultdict(set)
+    for zone in zones:
+        for country in zone.countries:
+            served[country] |= {m.name for m in methods if m.zone_id == zone.id}
+    for country in ("US", "CA", "GB", *EU):
+        assert served[country] == {"Standard", "Express"}, country
+    assert len(EU) == 27
+    assert all(bands[m.id] >= 2 for m in methods)  # priced by weight band
+    assert all(m.free_over is not None for m in methods if m.name == "Standard")
+    assert all(m.min_delivery_days <= m.max_delivery_days for m in methods)
+
+
+async def test_tax_rates_cover_the_same_countries_and_us_shipping_is_not_taxed(
+        shop: Database) -> None:
+    rates = {(r.country_code, r.country_area): r for r in await _rows(shop, select(TaxRate))}
+    assert (rates["GB", ""].rate_bp, rates["DE", ""].rate_bp, rates["FR", ""].rate_bp,
+            rates["CA", ""].rate_bp) == (2000, 1900, 2000, 500)
+    assert all((country, "") in rates for country in EU)
+    assert sum(1 for c, a in rates if c == "CA" and a) >= 3
+    us = [r for (c, a), r in rates.items() if c == "US"]
+    assert len(us) >= 3 and all(r.country_area and not r.applies_to_shipping for r in us)
+
+
+async def test_discount_codes_include_live_and_expired_ones_counted_by_their_orders(
+        shop: Database) -> None:
+    codes = {r.code: r for r in await _rows(shop, select(DiscountCode))}
+    assert (codes["WELCOME10"].kind, codes["WELCOME10"].value) == ("PERCENTAGE", 1000)
+    assert codes["FREESHIP"].kind == "FREE_SHIPPING"
+    assert (codes["SUMMER5"].kind, codes["SUMMER5"].value) == ("FIXED_AMOUNT", 500)
+    now = utcnow()
+    assert any(c.ends_at is not None and c.ends_at < now for c in codes.values())
+    uses = Counter(r.discount_code for r in await _rows(shop, select(Order.discount_code))
+                   if r.discount_code)
+    assert uses and all(codes[code].times_used == n for code, n in uses.items())
+    usages = await _rows(shop, select(func.count()).select_from(DiscountUsage))
+    assert usages[0][0] == sum(uses.values())
+
+
+async def test_an_order_history_in_several_states_over_the_last_weeks(shop: Database) -> None:
+    orders = await _rows(shop, select(Order))
+    assert 30 <= len(orders) <= 60
+    states = Counter((o.status, o.payment_status) for o in orders)
+    assert states["CANCELED", "NOT_PAID"] and states["OPEN", "PAID"] and \
+        states["OPEN", "NOT_PAID"] and any(s == "ON_HOLD" for s, _ in states)
+    assert {o.payment_method for o in orders} == {"BANK_TRANSFER", "CASH_ON_DELIVERY"}
+    assert len({o.shipping_address["country_code"] for o in orders}) >= 5
+    days = {(utcnow() - o.created_at).days for o in orders}
+    assert max(days) >= 30 and min(days) <= 7
+    numbers = [int(o.number) for o in sorted(orders, key=lambda o: o.created_at)]
+    assert numbers == sorted(numbers)
+    customer = (await _rows(shop, select(User.id).where(
+        User.email == "customer@example.com")))[0].id
+    assert any(o.user_id == customer for o in orders)
+    assert all(o.total > 0 for o in orders)
+    assert any(o.tax > 0 for o in orders) and any(o.discount > 0 for o in orders)
+
+
+async def test_allocated_stock_is_exactly_what_open_orders_hold_and_the_journal_balances(
+        shop: Database) -> None:
+    stocks = await _rows(shop, select(Stock.id, Stock.quantity, Stock.allocated))
+    held: Counter[int] = Counter()
+    for row in await _rows(shop, select(OrderAllocation.stock_id, OrderAllocation.quantity)
+                           .join(OrderLine, OrderLine.id == OrderAllocation.order_line_id)
+                           .join(Order, Order.id == OrderLine.order_id)
+                           .where(Order.status.in_(["OPEN", "ON_HOLD"]))):
+        held[row.stock_id] += row.quantity
+    journal = {r.stock_id: r for r in await _rows(shop, select(
+        StockMovement.stock_id, func.sum(StockMovement.quantity_delta).label("q"),
+        func.sum(StockMovement.allocated_delta).label("a")).group_by(StockMovement.stock_id))}
+    assert sum(held.values()) > 0
+    for stock in stocks:
+        assert stock.allocated == held[stock.id]
+        if stock.quantity or stock.allocated:
+            assert (int(journal[stock.id].q), int(journal[stock.id].a)) == \
+                (stock.quantity, stock.allocated)
