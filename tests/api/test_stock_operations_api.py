@@ -209,3 +209,21 @@ async def test_stock_operations_need_manage_inventory(db: Database, gql: GQL,
                                                  Permission.MANAGE_ORDERS]), "FORBIDDEN")):
         body = await gql(document, variables, token=token, expect_errors=True)
         assert body["errors"][0]["extensions"]["code"] == code
+
+
+async def test_a_new_variant_can_allow_backorders_and_carry_its_own_threshold(
+        db: Database, gql: GQL) -> None:
+    shop = await make_shop(db)
+    existing = await make_variant(db, shop, stock=1)
+    catalog = await create_staff(db, [Permission.MANAGE_CATALOG])
+    product = (await gql("query($id: ID!) { node(id: $id) { ... on ProductVariant { "
+                         "product { id } } } }", {"id": encode_id("ProductVariant", existing)},
+                         token=catalog))["data"]["node"]["product"]["id"]
+    body = await gql("""mutation($input: ProductVariantCreateInput!) {
+      productVariantCreate(input: $input) {
+        productVariant { sku allowBackorder lowStockThreshold } errors { field } } }""",
+                     {"input": {"productId": product, "sku": "PRE-ORDER", "price": "9.99",
+                                "allowBackorder": True, "lowStockThreshold": 0}},
+                     token=catalog)
+    assert body["data"]["productVariantCreate"]["productVariant"] == \
+        {"sku": "PRE-ORDER", "allowBackorder": True, "lowStockThreshold": 0}

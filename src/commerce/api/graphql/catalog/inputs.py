@@ -103,6 +103,10 @@ class ProductVariantInput:
     cost_price: Decimal | None = None
     weight_grams: int | None = None
     track_inventory: bool = True
+    allow_backorder: bool = strawberry.field(
+        default=False, description="Sell beyond the stock on hand (tracked variants only).")
+    low_stock_threshold: int | None = strawberry.field(
+        default=None, description="See lowStockVariants; null uses its default threshold.")
 
 
 @strawberry.input
@@ -155,6 +159,10 @@ class ProductVariantCreateInput:
     cost_price: Decimal | None = None
     weight_grams: int | None = None
     track_inventory: bool = True
+    allow_backorder: bool = strawberry.field(
+        default=False, description="Sell beyond the stock on hand (tracked variants only).")
+    low_stock_threshold: int | None = strawberry.field(
+        default=None, description="See lowStockVariants; null uses its default threshold.")
 
 
 @strawberry.input(description="Fields left out stay as they are; null clears a nullable one.")
@@ -194,7 +202,8 @@ def _variant(d: Decoder, v: ProductVariantInput | ProductVariantCreateInput,
         selected_options=_options(v.selected_options),
         compare_at_price=d.optional_money(v.compare_at_price, [*path, "compareAtPrice"]),
         cost_price=d.optional_money(v.cost_price, [*path, "costPrice"]),
-        weight_grams=v.weight_grams, track_inventory=v.track_inventory)
+        weight_grams=v.weight_grams, track_inventory=v.track_inventory,
+        allow_backorder=v.allow_backorder, low_stock_threshold=v.low_stock_threshold)
 
 
 def _images(images: Sequence[ProductImageInput]) -> list[service.ImageData]:
