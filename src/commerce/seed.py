@@ -170,7 +170,9 @@ async def _variants_and_stock(session: AsyncSession, products: list[PlannedProdu
         {"stock_id": stock_id, "variant_id": row["variant_id"],
          "warehouse_id": row["warehouse_id"], "reason": MovementReason.SET.value,
          "quantity_delta": row["quantity"], "allocated_delta": 0,
-         "quantity_after": row["quantity"], "allocated_after": 0, "note": "Opening stock"}
+         "quantity_after": row["quantity"], "allocated_after": 0, "note": "Opening stock",
+         # Dated with the catalog, before the (backdated) order history.
+         "created_at": utcnow().replace(second=0, microsecond=0) - CATALOG_AGE}
         for stock_id, row in zip(stock_ids, stock_rows, strict=True)])
     return variant_ids
 
