@@ -151,7 +151,10 @@ def warnings_for(lines: list[QuoteLine]) -> list[LineWarning]:
 
 
 async def quote(fetch: Fetch, cart: CartView, *, currency: str, prices_include_tax: bool,
-                now: datetime, lines: list[QuoteLine] | None = None) -> Quote:
+                now: datetime, lines: list[QuoteLine] | None = None,
+                with_tax: bool = True) -> Quote:
+    """``with_tax=False`` skips the tax lookup when only availability and amounts before
+    tax matter (validating a shipping method or a code), saving a statement."""
     if lines is None:
         lines = await load_lines(fetch, cart.id)
     inputs = [LineInput(str(line.line_id), line.unit_price, line.quantity) for line in lines]
@@ -180,7 +183,8 @@ async def quote(fetch: Fetch, cart: CartView, *, currency: str, prices_include_t
     if country:
         methods = await methods_for_country(fetch, country)
         available_options = options(methods, weight_grams=weight, order_value=order_value)
-        tax = await tax_for(fetch, country, str(address.get("country_area") or ""))
+        if with_tax:
+            tax = await tax_for(fetch, country, str(address.get("country_area") or ""))
     selected = next((o for o in available_options if o.method_id == cart.shipping_method_id),
                     None)
     breakdown = price(

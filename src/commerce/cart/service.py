@@ -307,5 +307,7 @@ async def _quote(session: AsyncSession, cart: Cart, settings: Settings, *,
                     discount_code=cart.discount_code)
     if discount_code is not None:
         view = replace(view, discount_code=discount_code)
+    # Used to validate a method or a code: neither depends on tax.
     return await quote(session_fetch(session), view, currency=settings.currency,
-                       prices_include_tax=settings.prices_include_tax, now=now or utcnow())
+                       prices_include_tax=settings.prices_include_tax, now=now or utcnow(),
+                       with_tax=False)

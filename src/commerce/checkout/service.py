@@ -58,8 +58,9 @@ async def complete_checkout(db: Database, cart_token: str, *, settings: Settings
                         prices_include_tax=settings.prices_include_tax, now=now, lines=lines)
         method = payment_method or cart.payment_method or "BANK_TRANSFER"
         _validate(cart, q, method)
-        order_id, token = await _insert_order(session, cart, q, method, viewer, settings, now)
-        await _allocate(session, order_id, lines, viewer)
+        order_id, token, line_ids = await _insert_order(session, cart, q, method, viewer,
+                                                        settings, now)
+        await _allocate(session, order_id, lines, line_ids, viewer)
         if q.discount is not None:
             await _use_discount(session, q, order_id, cart.email or "")
         await add_event(session, order_id, OrderEventType.PLACED,
@@ -124,7 +125,8 @@ def _validate(cart: Cart, q: Quote, payment_method: str) -> None:
 
 async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_method: str,
                         viewer: Viewer | None, settings: Settings,
-                        now: datetime) -> tuple[int, str]:
+                        now: datetime) -> tuple[int, str, dict[int, int]]:
+    """Insert the order and its lines; returns (order id, token, variant id -> line id)."""
     number = str(await next_value(session, "order_number", ORDER_NUMBER_START))
     token = secrets.token_urlsafe(24)  # 192 bits
     b = q.breakdown
@@ -148,7 +150,9 @@ async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_met
         created_at=now, updated_at=now,
     ).returning(Order.id))).scalar_one()
     priced = {p.key: p for p in b.lines}
-    await session.execute(insert(OrderLine), [
+    inserted = await session.execute(
+        insert(OrderLine).returning(OrderLine.variant_id, OrderLine.id,
+                                    sort_by_parameter_order=True), [
         {"order_id": order_id, "variant_id": line.variant_id,
          "product_name": line.product_name, "variant_name": line.variant_name,
          "sku": line.sku, "quantity": line.quantity, "unit_price": line.unit_price,
@@ -159,11 +163,11 @@ async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_met
          "track_inventory": line.track_inventory}
         for line in q.lines
     ])
-    return order_id, token
+    return order_id, token, {row.variant_id: row.id for row in inserted}
 
 
 async def _allocate(session: AsyncSession, order_id: int, lines: list[QuoteLine],
-                    viewer: Viewer | None) -> None:
+                    line_ids: dict[int, int], viewer: Viewer | None) -> None:
     demands = [Demand(line.variant_id, line.quantity, backorder=line.allow_backorder)
                for line in lines if line.track_inventory]
     try:
@@ -181,8 +185,6 @@ async def _allocate(session: AsyncSession, order_id: int, lines: list[QuoteLine]
         raise DomainError(problems.items) from None
     if not takes:
         return
-    line_ids = dict((await session.execute(
-        select(OrderLine.variant_id, OrderLine.id).where(OrderLine.order_id == order_id))).all())
     await session.execute(insert(OrderAllocation), [
         {"order_line_id": line_ids[t.variant_id], "stock_id": t.stock_id, "quantity": t.quantity}
         for t in takes])

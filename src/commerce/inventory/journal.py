@@ -29,3 +29,12 @@ async def record(session: AsyncSession, *, stock_id: int, variant_id: int, wareh
         reason=reason.value, quantity_delta=quantity_delta, allocated_delta=allocated_delta,
         quantity_after=quantity_after, allocated_after=allocated_after, actor_id=actor_id,
         order_id=order_id, note=note))
+
+
+async def record_many(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    """Several movements in one statement; each dict has ``record``'s keyword names."""
+    if rows:
+        await session.execute(insert(StockMovement), [
+            {"note": "", "actor_id": None, "order_id": None, "quantity_delta": 0,
+             "allocated_delta": 0, **row, "reason": MovementReason(str(row["reason"])).value}
+            for row in rows])
