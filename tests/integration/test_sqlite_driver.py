@@ -15,13 +15,18 @@ from commerce.db.engine import create_engines
 
 
 @pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+async def engines(tmp_path: Path) -> AsyncIterator[tuple[AsyncEngine, AsyncEngine]]:
     write, read = create_engines(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
     async with write.begin() as conn:
         await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)"))
-    yield write
+    yield write, read
     await write.dispose()
     await read.dispose()
+
+
+@pytest.fixture
+def engine(engines: tuple[AsyncEngine, AsyncEngine]) -> AsyncEngine:
+    return engines[0]
 
 
 async def test_rows_rowcount_lastrowid_and_returning(engine: AsyncEngine) -> None:
@@ -62,3 +67,25 @@ async def test_each_statement_is_one_trip_to_the_worker_thread(
         for _ in range(5):
             await conn.execute(text("SELECT v FROM t"))
         assert trips == 5  # SQLAlchemy's own adapter takes four per statement
+
+
+async def test_reads_run_on_the_loop_thread_and_see_committed_writes(
+        engines: tuple[AsyncEngine, AsyncEngine], monkeypatch: pytest.MonkeyPatch) -> None:
+    write, read = engines
+    async with read.connect() as reader:
+        await reader.execute(text("SELECT 1"))
+        trips = 0
+
+        async def counting(*args: object, **kwargs: object) -> object:
+            nonlocal trips
+            trips += 1
+            raise AssertionError("a read went to the worker thread")
+
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
+        assert (await reader.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+        monkeypatch.undo()
+        async with write.begin() as conn:
+            await conn.execute(text("INSERT INTO t (v) VALUES ('new')"))
+        # Autocommit reads hold no snapshot: the write is visible at once.
+        assert (await reader.execute(text("SELECT count(*) FROM t"))).scalar() == 1
+        assert trips == 0

@@ -15,12 +15,15 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from commerce.db.sqlite_driver import ONE_HOP_DBAPI
+from commerce.db.sqlite_driver import INLINE_DBAPI, ONE_HOP_DBAPI
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Reads run on the event loop's thread (see sqlite_driver); in WAL mode they do not wait for
+# writers, so a read is busy only in rare cases (WAL recovery), and must not stall the loop.
+SQLITE_READ_BUSY_TIMEOUT_MS = 1_000
 
 
-def _sqlite_recipe(engine: AsyncEngine, begin_sql: str | None) -> None:
+def _sqlite_recipe(engine: AsyncEngine, begin_sql: str | None, busy_timeout_ms: int) -> None:
     """SQLAlchemy's documented pysqlite/aiosqlite transaction recipe plus our pragmas."""
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -30,7 +33,7 @@ def _sqlite_recipe(engine: AsyncEngine, begin_sql: str | None) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -58,9 +61,10 @@ def create_engines(url: str, pool_size: int = 10) -> tuple[AsyncEngine, AsyncEng
         write = create_async_engine(url, pool_size=small, max_overflow=small,
                                     module=ONE_HOP_DBAPI, **_JSON)
         read = create_async_engine(url, pool_size=small, max_overflow=small,
-                                   module=ONE_HOP_DBAPI, **_JSON)
-        _sqlite_recipe(write, "BEGIN IMMEDIATE")
-        _sqlite_recipe(read, None)  # no BEGIN: every statement autocommits
+                                   module=INLINE_DBAPI, pool_reset_on_return=None, **_JSON)
+        _sqlite_recipe(write, "BEGIN IMMEDIATE", SQLITE_BUSY_TIMEOUT_MS)
+        # No BEGIN: every read statement autocommits.
+        _sqlite_recipe(read, None, SQLITE_READ_BUSY_TIMEOUT_MS)
         return write, read
     write = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size,
                                 pool_pre_ping=True, **_JSON)

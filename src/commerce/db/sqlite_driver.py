@@ -7,6 +7,13 @@ checkout's cost on SQLite. This adapter does the same work in one function run o
 thread, so each statement is one hop. It is plugged in through ``create_async_engine(...,
 module=ONE_HOP_DBAPI)``; SQL, transactions and error types are exactly aiosqlite's.
 Server-side cursors keep SQLAlchemy's own implementation.
+
+``INLINE_DBAPI`` (the read engine's) goes further and runs the statement on the event loop's
+own thread: reads in WAL mode do not wait for writers and take microseconds to a
+millisecond, less than the thread hand-offs they replace, and with no worker threads
+runnable the loop stops contending for the GIL (listing page at 16 concurrent requests:
+14.2 -> 10.2 ms CPU per request). Its connections are opened with check_same_thread=False
+and are still used by one caller at a time (the adapter's mutex).
 """
 
 from __future__ import annotations
@@ -79,7 +86,10 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
                 cursor.close()
 
         async with self._adapt_connection._execute_mutex:
-            description, rows, rowcount, lastrowid = await self._connection._execute(run)
+            if self._adapt_connection.dbapi.inline:
+                description, rows, rowcount, lastrowid = run()
+            else:
+                description, rows, rowcount, lastrowid = await self._connection._execute(run)
         self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
         self._rows = collections.deque(rows)
         return None
@@ -114,7 +124,13 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
 
 class _OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def __init__(self, *, inline: bool) -> None:
+        super().__init__(aiosqlite, sqlite3)
+        self.inline = inline
+
     def connect(self, *arg: Any, **kw: Any) -> _OneHopConnection:
+        if self.inline:
+            kw["check_same_thread"] = False
         creator_fn = kw.pop("async_creator_fn", None)
         connection = creator_fn(*arg, **kw) if creator_fn else self.aiosqlite.connect(*arg, **kw)
         if not creator_fn:
@@ -124,4 +140,5 @@ class _OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
         return _OneHopConnection(self, await_(connection))
 
 
-ONE_HOP_DBAPI = _OneHopDBAPI(aiosqlite, sqlite3)
+ONE_HOP_DBAPI = _OneHopDBAPI(inline=False)
+INLINE_DBAPI = _OneHopDBAPI(inline=True)
