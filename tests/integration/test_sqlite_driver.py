@@ -1,7 +1,8 @@
-"""The one-hop aiosqlite adapter behaves like aiosqlite (runs on its own SQLite file)."""
+"""The inline aiosqlite adapter behaves like aiosqlite (runs on its own SQLite file)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -50,42 +51,61 @@ async def test_errors_are_the_usual_dbapi_errors(engine: AsyncEngine) -> None:
         assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
 
 
-async def test_each_statement_is_one_trip_to_the_worker_thread(
-        engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
-    trips = 0
-    original = aiosqlite.Connection._execute
-
-    async def counting(self: aiosqlite.Connection, fn: object, *args: object,
-                       **kwargs: object) -> object:
-        nonlocal trips
-        trips += 1
-        return await original(self, fn, *args, **kwargs)  # type: ignore[arg-type]
-
-    async with engine.connect() as conn:
-        await conn.execute(text("SELECT 1"))  # connection set up
-        monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
-        for _ in range(5):
-            await conn.execute(text("SELECT v FROM t"))
-        assert trips == 5  # SQLAlchemy's own adapter takes four per statement
-
-
-async def test_reads_run_on_the_loop_thread_and_see_committed_writes(
+async def test_statements_run_on_the_loop_thread_and_reads_see_committed_writes(
         engines: tuple[AsyncEngine, AsyncEngine], monkeypatch: pytest.MonkeyPatch) -> None:
     write, read = engines
-    async with read.connect() as reader:
-        await reader.execute(text("SELECT 1"))
-        trips = 0
+    async with read.connect() as reader, write.connect() as writer:
+        await reader.execute(text("SELECT 1"))  # both connections are open now
+        await writer.execute(text("SELECT 1"))
+        await writer.rollback()
 
-        async def counting(*args: object, **kwargs: object) -> object:
-            nonlocal trips
-            trips += 1
-            raise AssertionError("a read went to the worker thread")
+        async def no_trips(*args: object, **kwargs: object) -> object:
+            raise AssertionError("a statement went to aiosqlite's worker thread")
 
-        monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", no_trips)
         assert (await reader.execute(text("SELECT count(*) FROM t"))).scalar() == 0
-        monkeypatch.undo()
-        async with write.begin() as conn:
-            await conn.execute(text("INSERT INTO t (v) VALUES ('new')"))
+        await writer.execute(text("INSERT INTO t (v) VALUES ('new')"))
+        await writer.commit()
         # Autocommit reads hold no snapshot: the write is visible at once.
         assert (await reader.execute(text("SELECT count(*) FROM t"))).scalar() == 1
-        assert trips == 0
+
+
+async def test_a_writer_waits_for_another_process_without_blocking_the_loop(
+        tmp_path: Path) -> None:
+    # Two Database objects on one file behave like two server processes.
+    from commerce.db.database import Database
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'two.db'}"
+    first, second = Database(url), Database(url)
+    async with first.write_engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+    ticks = 0
+    holding = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    async def hold_the_lock() -> None:
+        async with first.transaction() as s:
+            await s.execute(text("INSERT INTO t (v) VALUES ('first')"))
+            holding.set()
+            await asyncio.sleep(0.3)
+
+    tick_task = asyncio.create_task(ticker())
+    holder = asyncio.create_task(hold_the_lock())
+    await holding.wait()
+    before = ticks
+    async with second.transaction() as s:  # must wait ~0.3 s, with the loop running
+        await s.execute(text("INSERT INTO t (v) VALUES ('second')"))
+    waited_ticks = ticks - before
+    await holder
+    tick_task.cancel()
+    async with second.read_engine.connect() as conn:
+        values = (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all()
+    await first.dispose()
+    await second.dispose()
+    assert values == ["first", "second"]
+    assert waited_ticks >= 10  # the event loop kept running while the writer waited

@@ -1,19 +1,19 @@
-"""aiosqlite with one thread hop per statement.
+"""aiosqlite, with statements run on the event loop's own thread.
 
 SQLAlchemy's aiosqlite adapter runs each statement as four hops to aiosqlite's worker thread
 (create cursor, execute, fetch, close), each a queue put, a thread wake-up and an event-loop
-wake-up. Measured on a 2-core machine that is ~0.45 ms of CPU per statement, most of a
-checkout's cost on SQLite. This adapter does the same work in one function run on that
-thread, so each statement is one hop. It is plugged in through ``create_async_engine(...,
-module=ONE_HOP_DBAPI)``; SQL, transactions and error types are exactly aiosqlite's.
-Server-side cursors keep SQLAlchemy's own implementation.
+wake-up, and the worker threads then contend with the loop for the GIL. Measured on this
+2-core machine: ~0.47 ms of CPU per statement, most of a checkout's cost on SQLite, and
+14 ms instead of 10 per listing page under concurrency.
 
-``INLINE_DBAPI`` (the read engine's) goes further and runs the statement on the event loop's
-own thread: reads in WAL mode do not wait for writers and take microseconds to a
-millisecond, less than the thread hand-offs they replace, and with no worker threads
-runnable the loop stops contending for the GIL (listing page at 16 concurrent requests:
-14.2 -> 10.2 ms CPU per request). Its connections are opened with check_same_thread=False
-and are still used by one caller at a time (the adapter's mutex).
+SQLite statements on a local file take microseconds to a millisecond, less than those
+hand-offs, so this adapter runs them (and commit/rollback) directly on the loop's thread.
+It never waits on a lock there: reads in WAL mode do not wait for writers, this process's
+writers queue on an asyncio lock (``Database.transaction``), and another process's write
+lock is waited for with asyncio sleeps around ``BEGIN IMMEDIATE`` (``engine._begin_waiting``;
+write connections use busy_timeout=0). aiosqlite still opens and closes connections off the
+loop. Connections are opened with check_same_thread=False and used by one caller at a time
+(the adapter's mutex). SQL, transactions and error types are exactly sqlite3's.
 """
 
 from __future__ import annotations
@@ -36,12 +36,11 @@ from sqlalchemy.util.concurrency import await_
 Description = tuple[tuple[Any, ...], ...] | None
 
 
-class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
+class _InlineCursor(AsyncAdapt_aiosqlite_cursor):
     __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
 
     def __init__(self, adapt_connection: Any) -> None:
-        # No sqlite cursor is opened here: each execute opens and closes its own, on the
-        # worker thread, in the same hop as the statement.
+        # No sqlite cursor is kept: each execute opens and closes its own.
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
         self._cursor = None  # type: ignore[assignment]
@@ -73,40 +72,25 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         self._arraysize = value
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
-        raw: sqlite3.Connection = self._connection._conn
-
-        def run() -> tuple[Description, list[Any], int, int | None]:
-            cursor = raw.cursor()
+        async with self._adapt_connection._execute_mutex:
+            cursor = self._connection._conn.cursor()
             try:
                 cursor.execute(operation, () if parameters is None else parameters)
-                description = cursor.description
-                rows = cursor.fetchall() if description else []
-                return description, rows, cursor.rowcount, cursor.lastrowid
+                self._description = cursor.description
+                self._rows = collections.deque(cursor.fetchall() if self._description else ())
+                self._rowcount, self._lastrowid = cursor.rowcount, cursor.lastrowid
             finally:
                 cursor.close()
-
-        async with self._adapt_connection._execute_mutex:
-            if self._adapt_connection.dbapi.inline:
-                description, rows, rowcount, lastrowid = run()
-            else:
-                description, rows, rowcount, lastrowid = await self._connection._execute(run)
-        self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
-        self._rows = collections.deque(rows)
         return None
 
     async def _executemany_async(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
-        raw: sqlite3.Connection = self._connection._conn
-
-        def run() -> int:
-            cursor = raw.cursor()
+        async with self._adapt_connection._execute_mutex:
+            cursor = self._connection._conn.cursor()
             try:
                 cursor.executemany(operation, seq_of_parameters)
-                return cursor.rowcount
+                self._rowcount = cursor.rowcount
             finally:
                 cursor.close()
-
-        async with self._adapt_connection._execute_mutex:
-            self._rowcount = await self._connection._execute(run)
         self._description = None
         self._rows = collections.deque()
         return None
@@ -118,27 +102,34 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows.clear()
 
 
-class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
+class _InlineConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
-    _cursor_cls = _OneHopCursor
+    _cursor_cls = _InlineCursor
+
+    def commit(self) -> None:
+        try:
+            self._connection._conn.commit()
+        except Exception as error:  # translated to DBAPI errors as SQLAlchemy does
+            self._handle_exception(error)
+
+    def rollback(self) -> None:
+        try:
+            if self._connection._connection is not None:
+                self._connection._conn.rollback()
+        except Exception as error:
+            self._handle_exception(error)
 
 
-class _OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
-    def __init__(self, *, inline: bool) -> None:
-        super().__init__(aiosqlite, sqlite3)
-        self.inline = inline
-
-    def connect(self, *arg: Any, **kw: Any) -> _OneHopConnection:
-        if self.inline:
-            kw["check_same_thread"] = False
+class _InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> _InlineConnection:
+        kw["check_same_thread"] = False
         creator_fn = kw.pop("async_creator_fn", None)
         connection = creator_fn(*arg, **kw) if creator_fn else self.aiosqlite.connect(*arg, **kw)
         if not creator_fn:
             # As SQLAlchemy does: the worker thread must not keep the process alive.
             thread = connection if isinstance(connection, Thread) else connection._thread
             thread.daemon = True
-        return _OneHopConnection(self, await_(connection))
+        return _InlineConnection(self, await_(connection))
 
 
-ONE_HOP_DBAPI = _OneHopDBAPI(inline=False)
-INLINE_DBAPI = _OneHopDBAPI(inline=True)
+INLINE_DBAPI = _InlineDBAPI(aiosqlite, sqlite3)
