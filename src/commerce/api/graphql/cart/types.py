@@ -89,6 +89,15 @@ class CartCost:
     total: Money
     prices_include_tax: bool
 
+    @classmethod
+    def of(cls, q: Quote, prices_include_tax: bool) -> CartCost:
+        b, c = q.breakdown, q.currency
+        return cls(
+            subtotal=Money.of(b.subtotal, c), discount=Money.of(b.discount, c),
+            shipping=Money.of(b.shipping, c), shipping_discount=Money.of(b.shipping_discount, c),
+            tax=Money.of(b.tax, c), total=Money.of(b.total, c),
+            prices_include_tax=prices_include_tax)
+
 
 @strawberry.type(description="Why a line cannot be checked out as it is. The cart still "
                              "shows; checkout refuses until the line is fixed.")
@@ -166,13 +175,7 @@ class Cart:
 
     @strawberry.field
     async def cost(self, info: Info) -> CartCost:
-        q = await self.quote(info)
-        b, c = q.breakdown, q.currency
-        return CartCost(
-            subtotal=Money.of(b.subtotal, c), discount=Money.of(b.discount, c),
-            shipping=Money.of(b.shipping, c), shipping_discount=Money.of(b.shipping_discount, c),
-            tax=Money.of(b.tax, c), total=Money.of(b.total, c),
-            prices_include_tax=info.context.settings.prices_include_tax)
+        return CartCost.of(await self.quote(info), info.context.settings.prices_include_tax)
 
     @strawberry.field(description="Lines that are out of stock, short, or no longer for sale.")
     async def warnings(self, info: Info) -> list[CartWarning]:

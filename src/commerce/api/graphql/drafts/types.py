@@ -137,13 +137,7 @@ class DraftOrder(Node):
 
     @strawberry.field
     async def cost(self, info: Info) -> CartCost:
-        q = await self.quote(info)
-        b, c = q.breakdown, q.currency
-        return CartCost(
-            subtotal=Money.of(b.subtotal, c), discount=Money.of(b.discount, c),
-            shipping=Money.of(b.shipping, c), shipping_discount=Money.of(b.shipping_discount, c),
-            tax=Money.of(b.tax, c), total=Money.of(b.total, c),
-            prices_include_tax=info.context.settings.prices_include_tax)
+        return CartCost.of(await self.quote(info), info.context.settings.prices_include_tax)
 
     @strawberry.field(description="Lines that are out of stock, short, or no longer for sale; "
                                   "lineId is the DraftOrderLine's ID.")
