@@ -53,6 +53,12 @@ async def cancel_order(db: Database, order_id: int, *, actor_id: int | None,
             raise DomainError.one(
                 ErrorCode.INVALID_STATE,
                 f"a {status.value} order that is {order.fulfillment_status} cannot be canceled")
+        if order.amount_paid > 0:
+            # A customer who paid must never silently lose the order: until refunds exist
+            # (payments), a paid order stays; its money has to be refunded first.
+            raise DomainError.one(
+                ErrorCode.INVALID_STATE,
+                "this order has been paid; refund the payment before canceling it")
         held: dict[int, int] = defaultdict(int)
         allocations = (await session.execute(
             select(OrderAllocation.id, OrderAllocation.stock_id, OrderAllocation.quantity)
