@@ -142,3 +142,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = db
     app.state.executor = executor
     return app
+
+
+def app_from_env() -> Starlette:
+    """The uvicorn factory for worker processes: settings and logging from the environment."""
+    from commerce.logging import configure_logging
+
+    settings = Settings.from_env()
+    configure_logging(settings.debug)
+    return create_app(settings)

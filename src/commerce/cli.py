@@ -52,7 +52,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
     port = port or settings.port
     if workers > 1:
         # Each worker process builds its own app from the environment.
-        uvicorn.run("commerce.app:create_app", factory=True, host=host, port=port,
+        uvicorn.run("commerce.app:app_from_env", factory=True, host=host, port=port,
                     workers=workers, log_level="warning")
         return
     from commerce.app import create_app
