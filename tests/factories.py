@@ -1,48 +1,28 @@
-"""Test data: users with tokens written straight to the database, catalog through services.
-
-Argon2 is slow by design, so the one test password is hashed once per session.
-"""
+"""Test data: users with tokens (see ``account_helpers``), catalog through services."""
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Executable, Row, select
 
-from commerce.accounts.passwords import hash_password
 from commerce.accounts.permissions import Permission
-from commerce.accounts.tokens import hash_token, new_token
 from commerce.catalog import service
 from commerce.db.database import Database
-from commerce.db.models import AuthToken, ProductVariant, User
+from commerce.db.models import ProductVariant
 from commerce.inventory import service as inventory
-from commerce.shared.clock import utcnow
+from tests.account_helpers import make_token, make_user
 
-PASSWORD = "test-password-123"
 _serial = itertools.count(1)
-
-
-@functools.cache
-def _password_hash() -> str:
-    return hash_password(PASSWORD)
 
 
 async def _user_with_token(db: Database, *, staff: bool, superuser: bool = False,
                            permissions: Sequence[Permission] = ()) -> str:
-    token = new_token()
-    async with db.transaction() as session:
-        user = User(email=f"user{next(_serial)}@example.com", password_hash=_password_hash(),
-                    is_staff=staff or superuser, is_superuser=superuser,
-                    permissions=sorted(p.value for p in permissions))
-        session.add(user)
-        await session.flush()
-        session.add(AuthToken(user_id=user.id, token_hash=hash_token(token),
-                              expires_at=utcnow() + timedelta(hours=1)))
-    return token
+    user_id = await make_user(db, f"user{next(_serial)}@example.com", staff=staff,
+                              superuser=superuser, permissions=permissions)
+    return await make_token(db, user_id)
 
 
 async def create_staff(db: Database, permissions: Sequence[Permission] = (),
