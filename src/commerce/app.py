@@ -147,7 +147,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 def app_from_env() -> Starlette:
     """The uvicorn factory for worker processes: settings and logging from the environment."""
     from commerce.logging import configure_logging
+    from commerce.runtime import tune_gc_for_serving
 
     settings = Settings.from_env()
     configure_logging(settings.debug)
-    return create_app(settings)
+    app = create_app(settings)
+    tune_gc_for_serving()
+    return app

@@ -56,8 +56,11 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
                     workers=workers, log_level="warning")
         return
     from commerce.app import create_app
+    from commerce.runtime import tune_gc_for_serving
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    app = create_app(settings)
+    tune_gc_for_serving()
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 async def _migrate(settings: Settings) -> None:
