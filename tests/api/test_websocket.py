@@ -51,3 +51,18 @@ async def test_an_unknown_subprotocol_is_refused(app: Any) -> None:
             assert exc is not None
         else:
             raise AssertionError("the server accepted an unknown subprotocol")
+
+
+async def test_connection_init_carries_the_bearer_token(app: Any, db: Any) -> None:
+    from tests.account_helpers import user_with_token
+
+    _, token = await user_with_token(db, "ws@example.com")
+    async with serve(app) as host, websockets.connect(
+            f"ws://{host}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init",
+                                  "payload": {"Authorization": f"Bearer {token}"}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe",
+                                  "payload": {"query": "{ me { email } }"}}))
+        answer = json.loads(await ws.recv())
+        assert answer["payload"]["data"] == {"me": {"email": "ws@example.com"}}
