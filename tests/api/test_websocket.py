@@ -66,3 +66,32 @@ async def test_connection_init_carries_the_bearer_token(app: Any, db: Any) -> No
                                   "payload": {"query": "{ me { email } }"}}))
         answer = json.loads(await ws.recv())
         assert answer["payload"]["data"] == {"me": {"email": "ws@example.com"}}
+
+
+async def test_each_operation_on_a_socket_reads_the_current_state(
+        app: Any, db: Any, gql: Any) -> None:
+    from commerce.shared.ids import encode_id
+    from tests.factories import create_category, create_staff
+
+    category_id = encode_id("Category", await create_category(db, "Teas"))
+    staff = await create_staff(db, superuser=True)
+    # node(id) reads through the per-request DataLoaders, which a socket's context keeps.
+    query = '{ node(id: "%s") { id ... on Category { name } } }' % category_id
+    async with serve(app) as host, websockets.connect(
+            f"ws://{host}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        await ws.recv()
+
+        async def ask(op_id: str) -> Any:
+            await ws.send(json.dumps({"id": op_id, "type": "subscribe",
+                                      "payload": {"query": query}}))
+            answer = json.loads(await ws.recv())
+            await ws.recv()  # complete
+            return answer["payload"]["data"]["node"]
+
+        first = await ask("1")
+        renamed = await gql("mutation($id: ID!) { categoryUpdate(input: {id: $id, name: "
+                            '"Green teas"}) { errors { code } } }', {"id": first["id"]},
+                            token=staff)
+        assert renamed["data"]["categoryUpdate"]["errors"] == []
+        assert (await ask("2"))["name"] == "Green teas"
