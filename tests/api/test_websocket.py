@@ -76,7 +76,7 @@ async def test_each_operation_on_a_socket_reads_the_current_state(
     category_id = encode_id("Category", await create_category(db, "Teas"))
     staff = await create_staff(db, superuser=True)
     # node(id) reads through the per-request DataLoaders, which a socket's context keeps.
-    query = '{ node(id: "%s") { id ... on Category { name } } }' % category_id
+    query = '{ node(id: "' + category_id + '") { id ... on Category { name } } }'
     async with serve(app) as host, websockets.connect(
             f"ws://{host}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
