@@ -73,12 +73,14 @@ async def database_url() -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, debug=True, login_max_attempts=5)
+    # COMMERCE_SQLITE_DRIVER=aiosqlite runs the suite on the stock adapter (CI does both).
+    return Settings(database_url=database_url, debug=True, login_max_attempts=5,
+                    sqlite_driver=os.environ.get("COMMERCE_SQLITE_DRIVER", "inline"))
 
 
 @pytest.fixture(scope="session")
 async def database(settings: Settings) -> AsyncIterator[Database]:
-    db = Database(settings.database_url, pool_size=20)
+    db = Database(settings.database_url, pool_size=20, sqlite_driver=settings.sqlite_driver)
     yield db
     await db.dispose()
 

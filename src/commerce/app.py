@@ -90,7 +90,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     settings = settings or Settings.from_env()
-    db = database or Database(settings.database_url, settings.db_pool_size)
+    db = database or Database.from_settings(settings)
     executor = Executor(
         schema,
         limits=Limits(settings.max_depth, settings.max_aliases, settings.max_cost),

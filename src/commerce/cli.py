@@ -73,7 +73,7 @@ async def _seed(settings: Settings) -> bool:
     from commerce.db.database import Database
     from commerce.seed import seed_demo_shop
 
-    db = Database(settings.database_url)
+    db = Database.from_settings(settings)
     try:
         return await seed_demo_shop(db, settings)
     finally:
@@ -84,7 +84,7 @@ async def _create_staff(settings: Settings, args: argparse.Namespace) -> str:
     from commerce.accounts.service import upsert_staff
     from commerce.db.database import Database
 
-    db = Database(settings.database_url)
+    db = Database.from_settings(settings)
     try:
         return await upsert_staff(db, email=args.email, password=args.password,
                                   permissions=args.permission, superuser=args.superuser)

@@ -14,6 +14,10 @@ from commerce.shared.money import CURRENCY_EXPONENTS
 
 T = TypeVar("T")
 
+# "inline": our adapter, statements on the event loop's thread (db/sqlite_driver.py);
+# "aiosqlite": SQLAlchemy's stock adapter, the fallback.
+SQLITE_DRIVERS = ("inline", "aiosqlite")
+
 
 class SettingsError(ValueError):
     """A ``COMMERCE_*`` variable holds a value we cannot use."""
@@ -59,6 +63,13 @@ def _database_url(raw: str) -> str:
     return raw
 
 
+def _sqlite_driver(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in SQLITE_DRIVERS:
+        raise ValueError(f"expected one of {', '.join(SQLITE_DRIVERS)}")
+    return value
+
+
 # name in Settings -> (environment variable, parser)
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "database_url": _database_url,
@@ -79,6 +90,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "login_window_seconds": _positive_int,
     "db_pool_size": _positive_int,
     "prices_include_tax": _bool,
+    "sqlite_driver": _sqlite_driver,
 }
 
 
@@ -105,6 +117,9 @@ class Settings:
     db_pool_size: int = 10
     # Catalog prices are tax-exclusive (tax added at checkout) unless this is set.
     prices_include_tax: bool = False
+    # How SQLite statements run: "inline" (on the event loop's thread; fastest) or
+    # "aiosqlite" (SQLAlchemy's stock adapter; the fallback). Ignored on PostgreSQL.
+    sqlite_driver: str = "inline"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -136,7 +136,7 @@ async def test_failures_older_than_the_window_no_longer_count(
 
 async def test_the_limit_holds_across_processes_sharing_the_database(
         db: Database, settings: Settings) -> None:
-    other_process = Database(settings.database_url)
+    other_process = Database.from_settings(settings)
     try:
         for i in range(settings.login_max_attempts):
             await fail(db if i % 2 else other_process, settings)

@@ -11,17 +11,22 @@ from sqlalchemy import Executable, Row, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from commerce.db.engine import create_engines
+from commerce.settings import Settings
 
 
 class Database:
-    def __init__(self, url: str, pool_size: int = 10) -> None:
+    def __init__(self, url: str, pool_size: int = 10, sqlite_driver: str = "inline") -> None:
         self.url = url
-        self.write_engine, self.read_engine = create_engines(url, pool_size)
+        self.write_engine, self.read_engine = create_engines(url, pool_size, sqlite_driver)
         # SQLite runs one write transaction at a time anyway. Queuing writers of this
         # process here wakes the next one the moment the lock frees, where SQLite's busy
         # handler would poll with sleeps of up to 100 ms; other processes still queue on
         # the busy timeout.
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls(settings.database_url, settings.db_pool_size, settings.sqlite_driver)
 
     @property
     def dialect(self) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util.concurrency import await_
 
 from commerce.db.sqlite_driver import INLINE_DBAPI
+from commerce.settings import SQLITE_DRIVERS
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Statements run on the event loop's thread (see sqlite_driver). Reads in WAL mode do not wait
@@ -80,17 +81,29 @@ def _json_dumps(value: Any) -> str:
 _JSON = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
-def create_engines(url: str, pool_size: int = 10) -> tuple[AsyncEngine, AsyncEngine]:
-    """Return ``(write_engine, read_engine)`` for ``url``."""
+def create_engines(url: str, pool_size: int = 10, sqlite_driver: str = "inline"
+                   ) -> tuple[AsyncEngine, AsyncEngine]:
+    """Return ``(write_engine, read_engine)`` for ``url``.
+
+    ``sqlite_driver`` picks how SQLite statements run: ``inline`` (ours, on the event loop's
+    thread, see sqlite_driver) or ``aiosqlite`` (SQLAlchemy's stock adapter, statements on
+    aiosqlite's worker thread): the fallback should an upgrade of SQLAlchemy or aiosqlite
+    break the private attributes the inline adapter relies on.
+    """
     if url.startswith("sqlite"):
+        if sqlite_driver not in SQLITE_DRIVERS:
+            raise ValueError(f"unknown SQLite driver {sqlite_driver!r}")
+        inline = sqlite_driver == "inline"
+        module = {"module": INLINE_DBAPI} if inline else {}
         # Each SQLite connection is a thread; more than a few only contend for the GIL
         # (measured: CPU per listing page 16.6 ms at pool 10 vs 11.5 ms at pool 1, c=16).
         small = min(pool_size, 4)
-        write = create_async_engine(url, pool_size=small, max_overflow=small,
-                                    module=INLINE_DBAPI, **_JSON)
-        read = create_async_engine(url, pool_size=small, max_overflow=small,
-                                   module=INLINE_DBAPI, pool_reset_on_return=None, **_JSON)
-        _sqlite_recipe(write, "BEGIN IMMEDIATE", 0)  # waits in _begin_waiting instead
+        write = create_async_engine(url, pool_size=small, max_overflow=small, **module, **_JSON)
+        read = create_async_engine(url, pool_size=small, max_overflow=small, **module,
+                                   pool_reset_on_return=None, **_JSON)
+        # Inline writers must never sleep in SQLite's busy handler on the loop's thread, so
+        # they wait in _begin_waiting; the stock adapter waits on its worker thread.
+        _sqlite_recipe(write, "BEGIN IMMEDIATE", 0 if inline else SQLITE_BUSY_TIMEOUT_MS)
         # No BEGIN: every read statement autocommits.
         _sqlite_recipe(read, None, SQLITE_READ_BUSY_TIMEOUT_MS)
         return write, read
