@@ -13,25 +13,30 @@ from commerce.shared.pagination import Page, PaginationError
 T = TypeVar("T")
 
 
-@strawberry.type
+@strawberry.type(description="Where a page sits in the whole list (Relay cursor pagination).")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="Whether more items follow; fetch them with `after: endCursor`.")
+    has_previous_page: bool = strawberry.field(
+        description="Whether items come before this page (true when `after` was given).")
+    start_cursor: str | None = strawberry.field(
+        description="Cursor of the first item on this page; null when the page is empty.")
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last item on this page; null when the page is empty.")
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page with its cursor.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(
+        description="Opaque keyset cursor of this item, valid only with the same sort order.")
+    node: T = strawberry.field(description="The item.")
 
 
 @strawberry.type(description="A page of results; pass `pageInfo.endCursor` as `after`.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    nodes: list[T]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The items with their cursors.")
+    nodes: list[T] = strawberry.field(description="The items alone, in the same order as `edges`.")
+    page_info: PageInfo = strawberry.field(description="How to fetch the next page.")
 
 
 def connection(page: Page[Any], convert: Callable[[Any], T]) -> Connection[T]:

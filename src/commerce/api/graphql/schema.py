@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types.base import get_object_definition
 
 from commerce.api.graphql import fast_fields
 from commerce.api.graphql.accounts.mutations import AccountsMutation
@@ -42,6 +43,15 @@ Mutation = merge_types("Mutation", (CatalogMutation, InventoryMutation, Accounts
                                     CustomersMutation, CartMutation, CheckoutMutation,
                                     OrderMutation, ShippingMutation, DiscountMutation,
                                     DraftOrderMutation))
+
+# merge_types takes no description; set it on the merged definitions before the build.
+get_object_definition(Query, strict=True).description = (
+    "Reads. Storefront fields are public; fields marked with a permission need a staff "
+    "token holding it, and owned data (carts, orders, addresses) is visible only to its owner.")
+get_object_definition(Mutation, strict=True).description = (
+    "Writes. Each takes one `input` and returns a payload whose `errors` list expected "
+    "failures; authentication and permission failures are top-level errors with "
+    "`extensions.code`.")
 
 
 def build_schema() -> strawberry.Schema:
