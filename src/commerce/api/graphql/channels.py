@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from commerce.api.graphql.enum_values import describe_values
+from commerce.api.graphql.descriptions import describe_values
 from commerce.shared import channels
 from commerce.shared.channels import SalesChannel, attribution_from_json
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import strawberry
 
-from commerce.api.graphql.enum_values import describe_values
+from commerce.api.graphql.descriptions import describe_values
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError, Problem
 

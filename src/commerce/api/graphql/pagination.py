@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -11,6 +11,13 @@ from graphql import GraphQLError
 from commerce.shared.pagination import Page, PaginationError
 
 T = TypeVar("T")
+
+# The page arguments every connection field takes (limits in commerce.shared.pagination).
+First = Annotated[int | None, strawberry.argument(
+    description="How many items to return, 0-100 (default 20); more is INVALID_ARGUMENT.")]
+After = Annotated[str | None, strawberry.argument(
+    description="Return the items after this cursor (`pageInfo.endCursor` of the previous "
+                "page, fetched with the same filter and sort).")]
 
 
 @strawberry.type(description="Where a page sits in the whole list (Relay cursor pagination).")

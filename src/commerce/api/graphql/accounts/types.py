@@ -11,6 +11,7 @@ import strawberry
 from commerce.accounts.permissions import Permission
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.node import Node
+from commerce.api.graphql.pagination import After, First
 from commerce.shared.addresses import AddressData
 from commerce.shared.countries import country_name
 from commerce.shared.ids import encode_id
@@ -122,7 +123,7 @@ class User(Node):
 
     @strawberry.field(description="Orders placed by this account, newest first: your own, or "
                                   "a customer's for staff with MANAGE_ORDERS or MANAGE_CUSTOMERS.")
-    async def orders(self, info: Info, first: int | None = 20, after: str | None = None
+    async def orders(self, info: Info, first: First = 20, after: After = None
                      ) -> Annotated[OrderConnection,
                                     strawberry.lazy("commerce.api.graphql.orders.types")]:
         from commerce.api.graphql.orders.queries import orders_of_user  # imports this module

@@ -15,7 +15,7 @@ from commerce.api.graphql.catalog.types import (
     prefetch_products,
 )
 from commerce.api.graphql.context import Info
-from commerce.api.graphql.pagination import Connection, bad_argument, connection
+from commerce.api.graphql.pagination import After, Connection, First, bad_argument, connection
 from commerce.api.graphql.prefetch import connection_nodes
 from commerce.api.graphql.scalars import Decimal
 from commerce.catalog import queries as catalog
@@ -80,7 +80,7 @@ def _one_of(**values: object) -> None:
 class CatalogQuery:
     @strawberry.field(description="Products visible to the viewer: active ones, or all for "
                                   "staff with MANAGE_CATALOG. At most 100 per page.")
-    async def products(self, info: Info, first: int | None = 20, after: str | None = None,
+    async def products(self, info: Info, first: First = 20, after: After = None,
                        filter: ProductFilterInput | None = None,
                        sort_by: ProductSortInput | None = None) -> Connection[Product]:
         ctx = info.context

@@ -8,7 +8,7 @@ from graphql import GraphQLError
 from commerce.accounts.permissions import Permission
 from commerce.api.graphql.catalog.types import Category, Collection
 from commerce.api.graphql.context import Info
-from commerce.api.graphql.pagination import Connection, bad_argument, connection
+from commerce.api.graphql.pagination import After, Connection, First, bad_argument, connection
 from commerce.catalog import taxonomy_queries as taxonomy
 from commerce.shared.ids import InvalidIdError, decode_int_id
 from commerce.shared.pagination import PaginationError
@@ -40,7 +40,7 @@ def _pk(global_id: strawberry.ID, type_name: str) -> int | None:
 @strawberry.type
 class TaxonomyQuery:
     @strawberry.field(description="Categories by name. At most 100 per page.")
-    async def categories(self, info: Info, first: int | None = 20, after: str | None = None,
+    async def categories(self, info: Info, first: First = 20, after: After = None,
                          filter: CategoryFilterInput | None = None) -> Connection[Category]:
         flt = filter or CategoryFilterInput()
         try:
@@ -65,8 +65,8 @@ class TaxonomyQuery:
 
     @strawberry.field(description="Published collections by name (all of them for staff with "
                                   "MANAGE_CATALOG). At most 100 per page.")
-    async def collections(self, info: Info, first: int | None = 20,
-                          after: str | None = None) -> Connection[Collection]:
+    async def collections(self, info: Info, first: First = 20,
+                          after: After = None) -> Connection[Collection]:
         ctx = info.context
         try:
             page = await taxonomy.list_collections(

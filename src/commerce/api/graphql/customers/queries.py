@@ -8,7 +8,7 @@ from commerce.accounts.permissions import Permission
 from commerce.api.graphql.catalog.queries import SortDirection
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.customers.types import Customer, customer_pk
-from commerce.api.graphql.pagination import Connection, bad_argument, connection
+from commerce.api.graphql.pagination import After, Connection, First, bad_argument, connection
 from commerce.customers import queries as customers
 from commerce.customers.filters import CustomerFilter, CustomerSort, CustomerSortField
 from commerce.shared.errors import DomainError
@@ -55,7 +55,7 @@ def _sort(sort_by: CustomerSortInput | None) -> CustomerSort:
 class CustomersQuery:
     @strawberry.field(description="Customer accounts (never staff). Without `sortBy`, newest "
                                   "first. At most 100 per page. Needs MANAGE_CUSTOMERS.")
-    async def customers(self, info: Info, first: int | None = 20, after: str | None = None,
+    async def customers(self, info: Info, first: First = 20, after: After = None,
                         filter: CustomerFilterInput | None = None,
                         sort_by: CustomerSortInput | None = None) -> Connection[Customer]:
         ctx = info.context

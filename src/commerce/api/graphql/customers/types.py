@@ -15,6 +15,7 @@ from commerce.api.graphql.money import Money
 from commerce.api.graphql.node import Node
 from commerce.api.graphql.orders.queries import orders_of_user
 from commerce.api.graphql.orders.types import OrderConnection
+from commerce.api.graphql.pagination import After, First
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError
 from commerce.shared.ids import InvalidIdError, decode_id, encode_id
@@ -121,8 +122,8 @@ class Customer(Node):
 
     @strawberry.field(description="Orders placed under this account, newest first. Meant for "
                                   "one customer: on a listing it costs a statement per row.")
-    async def orders(self, info: Info, first: int | None = 20,
-                     after: str | None = None) -> OrderConnection:
+    async def orders(self, info: Info, first: First = 20,
+                     after: After = None) -> OrderConnection:
         return await orders_of_user(info, self.pk, first, after)
 
     @strawberry.field(graphql_type=list[CustomerNote], description="Staff notes, newest first.")

@@ -7,7 +7,7 @@ import strawberry
 from commerce.accounts.permissions import Permission
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.discounts.types import DiscountCode
-from commerce.api.graphql.pagination import Connection, bad_argument, connection
+from commerce.api.graphql.pagination import After, Connection, First, bad_argument, connection
 from commerce.api.graphql.permissions import require_any
 from commerce.discounts import queries
 from commerce.shared.clock import utcnow
@@ -29,7 +29,7 @@ class DiscountCodeFilter:
 class DiscountQuery:
     @strawberry.field(description="Discount codes in alphabetical order. Staff with "
                                   "MANAGE_CATALOG or MANAGE_ORDERS. At most 100 per page.")
-    async def discount_codes(self, info: Info, first: int | None = 20, after: str | None = None,
+    async def discount_codes(self, info: Info, first: First = 20, after: After = None,
                              filter: DiscountCodeFilter | None = None
                              ) -> Connection[DiscountCode]:
         await require_any(info.context, *READERS)

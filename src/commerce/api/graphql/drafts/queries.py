@@ -7,7 +7,7 @@ import strawberry
 from commerce.accounts.permissions import Permission
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.drafts.types import DraftOrder
-from commerce.api.graphql.pagination import Connection, bad_argument, connection
+from commerce.api.graphql.pagination import After, Connection, First, bad_argument, connection
 from commerce.drafts import queries as drafts
 from commerce.shared.ids import InvalidIdError, decode_int_id
 from commerce.shared.pagination import PaginationError
@@ -17,8 +17,8 @@ from commerce.shared.pagination import PaginationError
 class DraftOrdersQuery:
     @strawberry.field(description="Drafts not yet completed, newest first. Each priced field "
                                   "costs one quote per draft. Needs MANAGE_ORDERS.")
-    async def draft_orders(self, info: Info, first: int | None = 20,
-                           after: str | None = None) -> Connection[DraftOrder]:
+    async def draft_orders(self, info: Info, first: First = 20,
+                           after: After = None) -> Connection[DraftOrder]:
         ctx = info.context
         await ctx.require_staff(Permission.MANAGE_ORDERS)
         try:

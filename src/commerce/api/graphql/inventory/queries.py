@@ -8,7 +8,7 @@ from commerce.accounts.permissions import Permission
 from commerce.api.graphql.catalog.types import ProductVariant
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.inventory.types import StockMovement, Warehouse
-from commerce.api.graphql.pagination import Connection, bad_argument, connection
+from commerce.api.graphql.pagination import After, Connection, First, bad_argument, connection
 from commerce.api.graphql.permissions import require_any
 from commerce.inventory import queries as inventory
 from commerce.inventory.journal import MovementReason
@@ -45,8 +45,8 @@ def _movement_filter(flt: StockMovementFilter | None) -> inventory.MovementFilte
 class InventoryQuery:
     @strawberry.field(description="Warehouses by priority. Staff with MANAGE_INVENTORY or "
                                   "MANAGE_CATALOG only. At most 100 per page.")
-    async def warehouses(self, info: Info, first: int | None = 20,
-                         after: str | None = None) -> Connection[Warehouse]:
+    async def warehouses(self, info: Info, first: First = 20,
+                         after: After = None) -> Connection[Warehouse]:
         await require_any(info.context, Permission.MANAGE_INVENTORY, Permission.MANAGE_CATALOG)
         try:
             page = await inventory.list_warehouses(info.context.reader, first=first,
@@ -57,8 +57,8 @@ class InventoryQuery:
 
     @strawberry.field(description="The stock movements journal, newest first. Staff with "
                                   "MANAGE_INVENTORY. At most 100 per page.")
-    async def stock_movements(self, info: Info, first: int | None = 20,
-                              after: str | None = None,
+    async def stock_movements(self, info: Info, first: First = 20,
+                              after: After = None,
                               filter: StockMovementFilter | None = None
                               ) -> Connection[StockMovement]:
         await info.context.require_staff(Permission.MANAGE_INVENTORY)
@@ -75,8 +75,8 @@ class InventoryQuery:
                                   "are at or below their lowStockThreshold, or `threshold` for "
                                   "variants without one; scarcest first. Staff with "
                                   "MANAGE_INVENTORY. At most 100 per page.")
-    async def low_stock_variants(self, info: Info, first: int | None = 20,
-                                 after: str | None = None,
+    async def low_stock_variants(self, info: Info, first: First = 20,
+                                 after: After = None,
                                  threshold: int = DEFAULT_LOW_STOCK_THRESHOLD
                                  ) -> Connection[ProductVariant]:
         await info.context.require_staff(Permission.MANAGE_INVENTORY)

@@ -17,7 +17,7 @@ from commerce.accounts.permissions import Permission
 from commerce.api.graphql.catalog.queries import SortDirection
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.orders.types import Order, OrderConnection, prefetch_orders
-from commerce.api.graphql.pagination import bad_argument, connection
+from commerce.api.graphql.pagination import After, First, bad_argument, connection
 from commerce.api.graphql.permissions import require_any
 from commerce.api.graphql.prefetch import connection_nodes
 from commerce.orders import queries as orders
@@ -132,7 +132,7 @@ class OrdersQuery:
 
     @strawberry.field(description="All orders, newest first unless `sortBy` says otherwise. "
                                   "Needs MANAGE_ORDERS. At most 100 per page.")
-    async def orders(self, info: Info, first: int | None = 20, after: str | None = None,
+    async def orders(self, info: Info, first: First = 20, after: After = None,
                      filter: OrderFilterInput | None = None,
                      sort_by: OrderSortInput | None = None) -> OrderConnection:
         ctx = info.context
