@@ -3,8 +3,10 @@
 Domain enums (``ErrorCode``, ``OrderStatus``...) must not import strawberry, so they cannot use
 ``strawberry.enum_value``. Their GraphQL value descriptions live next to their registration in
 the API package instead and are attached to strawberry's enum definition before the schema is
-built. Fields an object type takes from an interface (``id`` from ``Node``) share the
-interface field's description unless they have their own.
+built. Two descriptions follow from conventions and are filled in on the built schema:
+fields an object type takes from an interface (``id`` from ``Node``) share the interface
+field's description unless they have their own, and every mutation's one ``input`` argument
+says what it is (its fields are described on the input type).
 """
 
 from __future__ import annotations
@@ -29,7 +31,19 @@ def describe_values(enum: type[E], descriptions: Mapping[E, str]) -> None:
         value.description = by_name.get(value.name, value.description)
 
 
-def inherit_interface_descriptions(schema: GraphQLSchema) -> None:
+def complete_descriptions(schema: GraphQLSchema) -> None:
+    """Fill in the descriptions that follow from the conventions above, where none is set."""
+    _inherit_interface_descriptions(schema)
+    if schema.mutation_type is not None:
+        for name, field in schema.mutation_type.fields.items():
+            argument = field.args.get("input")
+            if argument is not None and not argument.description:
+                argument.description = (
+                    f"What `{name}` should do; the paths in the payload's `errors[].field` "
+                    "start inside this input.")
+
+
+def _inherit_interface_descriptions(schema: GraphQLSchema) -> None:
     """Describe undescribed fields of object types by the interface field they implement."""
     for graphql_type in schema.type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType):

@@ -18,7 +18,7 @@ from commerce.api.graphql.catalog.taxonomy_queries import TaxonomyQuery
 from commerce.api.graphql.checkout.mutations import CheckoutMutation
 from commerce.api.graphql.customers.mutations import CustomersMutation
 from commerce.api.graphql.customers.queries import CustomersQuery
-from commerce.api.graphql.descriptions import inherit_interface_descriptions
+from commerce.api.graphql.descriptions import complete_descriptions
 from commerce.api.graphql.discounts.mutations import DiscountMutation
 from commerce.api.graphql.discounts.queries import DiscountQuery
 from commerce.api.graphql.drafts.mutations import DraftOrderMutation
@@ -62,7 +62,7 @@ def build_schema() -> strawberry.Schema:
 
 
 schema = build_schema()
-inherit_interface_descriptions(schema._schema)
+complete_descriptions(schema._schema)
 fast_fields.install(schema)
 
 
