@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from commerce.accounts import queries as accounts
@@ -34,7 +36,8 @@ class AccountsQuery:
         return connection(page, User.from_row)
 
     @strawberry.field(description="A staff account by ID. Needs MANAGE_STAFF.")
-    async def staff_user(self, info: Info, id: strawberry.ID) -> User | None:
+    async def staff_user(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="The staff account's ID; a customer's ID gives null.")]) -> User | None:
         ctx = info.context
         await ctx.require_staff(Permission.MANAGE_STAFF)
         try:
