@@ -39,7 +39,7 @@ def line_id(pk: int) -> strawberry.ID:
 @strawberry.type(description="A line of a cart: a variant, how many, and its price now.")
 class CartLine:
     id: strawberry.ID = strawberry.field(
-        description="The line's ID, for cartLinesUpdate and cartLinesRemove.")
+        description="Opaque ID of the line; use it to change or remove the line.")
     quantity: int = strawberry.field(description="Units of the variant, 1-999.")
     unit_price: Money = strawberry.field(
         description="The variant's current price for one unit, in the shop currency.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from commerce.accounts.permissions import Permission
@@ -29,7 +31,8 @@ class DraftOrdersQuery:
 
     @strawberry.field(description="A draft by ID, completed or not; null when there is none. "
                                   "Needs MANAGE_ORDERS.")
-    async def draft_order(self, info: Info, id: strawberry.ID) -> DraftOrder | None:
+    async def draft_order(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="The draft order's ID.")]) -> DraftOrder | None:
         ctx = info.context
         await ctx.require_staff(Permission.MANAGE_ORDERS)
         try:
