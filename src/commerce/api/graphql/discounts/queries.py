@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from commerce.accounts.permissions import Permission
@@ -17,7 +19,7 @@ from commerce.shared.pagination import PaginationError
 READERS = (Permission.MANAGE_CATALOG, Permission.MANAGE_ORDERS)
 
 
-@strawberry.input
+@strawberry.input(description="Conditions discount codes must meet; all given must hold.")
 class DiscountCodeFilter:
     search: str | None = strawberry.field(default=None, description="Part of the code.")
     active: bool | None = strawberry.field(
@@ -30,7 +32,8 @@ class DiscountQuery:
     @strawberry.field(description="Discount codes in alphabetical order. Staff with "
                                   "MANAGE_CATALOG or MANAGE_ORDERS. At most 100 per page.")
     async def discount_codes(self, info: Info, first: First = 20, after: After = None,
-                             filter: DiscountCodeFilter | None = None
+                             filter: Annotated[DiscountCodeFilter | None, strawberry.argument(
+                                 description="Conditions the codes must meet.")] = None,
                              ) -> Connection[DiscountCode]:
         await require_any(info.context, *READERS)
         flt = filter or DiscountCodeFilter()
