@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from commerce.accounts.permissions import Permission
@@ -18,12 +20,16 @@ from commerce.shared.pagination import PaginationError
 DEFAULT_LOW_STOCK_THRESHOLD = 5
 
 
-@strawberry.input
+@strawberry.input(description="Conditions stock movements must meet; all given must hold.")
 class StockMovementFilter:
-    variant_id: strawberry.ID | None = None
-    warehouse_id: strawberry.ID | None = None
-    reason: MovementReason | None = None
-    order_id: strawberry.ID | None = None
+    variant_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only movements of this variant.")
+    warehouse_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only movements in this warehouse.")
+    reason: MovementReason | None = strawberry.field(
+        default=None, description="Only movements with this reason.")
+    order_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only movements caused by this order.")
 
 
 def _movement_filter(flt: StockMovementFilter | None) -> inventory.MovementFilter:
@@ -59,7 +65,8 @@ class InventoryQuery:
                                   "MANAGE_INVENTORY. At most 100 per page.")
     async def stock_movements(self, info: Info, first: First = 20,
                               after: After = None,
-                              filter: StockMovementFilter | None = None
+                              filter: Annotated[StockMovementFilter | None, strawberry.argument(
+                                  description="Conditions the movements must meet.")] = None,
                               ) -> Connection[StockMovement]:
         await info.context.require_staff(Permission.MANAGE_INVENTORY)
         flt = _movement_filter(filter)
@@ -77,7 +84,10 @@ class InventoryQuery:
                                   "MANAGE_INVENTORY. At most 100 per page.")
     async def low_stock_variants(self, info: Info, first: First = 20,
                                  after: After = None,
-                                 threshold: int = DEFAULT_LOW_STOCK_THRESHOLD
+                                 threshold: Annotated[int, strawberry.argument(
+                                     description="Units, 0 or more, for variants without their "
+                                                 "own lowStockThreshold.")
+                                 ] = DEFAULT_LOW_STOCK_THRESHOLD,
                                  ) -> Connection[ProductVariant]:
         await info.context.require_staff(Permission.MANAGE_INVENTORY)
         if threshold < 0:
