@@ -5,8 +5,9 @@ Domain enums (``ErrorCode``, ``OrderStatus``...) must not import strawberry, so 
 the API package instead and are attached to strawberry's enum definition before the schema is
 built. Two descriptions follow from conventions and are filled in on the built schema:
 fields an object type takes from an interface (``id`` from ``Node``) share the interface
-field's description unless they have their own, and every mutation's one ``input`` argument
-says what it is (its fields are described on the input type).
+field's description unless they have their own, every mutation's one ``input`` argument
+says what it is (its fields are described on the input type), and strawberry's built-in
+``DateTime`` scalar says how this API uses it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ def describe_values(enum: type[E], descriptions: Mapping[E, str]) -> None:
 def complete_descriptions(schema: GraphQLSchema) -> None:
     """Fill in the descriptions that follow from the conventions above, where none is set."""
     _inherit_interface_descriptions(schema)
+    date_time = schema.type_map.get("DateTime")
+    if date_time is not None:
+        date_time.description = (
+            "A date and time in ISO 8601, e.g. `2025-06-01T12:30:00+00:00`. The API answers "
+            "in UTC; give inputs an offset (each field says how it reads one without).")
     if schema.mutation_type is not None:
         for name, field in schema.mutation_type.fields.items():
             argument = field.args.get("input")

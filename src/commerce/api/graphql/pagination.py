@@ -14,7 +14,8 @@ T = TypeVar("T")
 
 # The page arguments every connection field takes (limits in commerce.shared.pagination).
 First = Annotated[int | None, strawberry.argument(
-    description="How many items to return, 0-100 (default 20); more is INVALID_ARGUMENT.")]
+    description="How many items to return, 0-100 (default 20); outside that range is "
+                "INVALID_ARGUMENT.")]
 After = Annotated[str | None, strawberry.argument(
     description="Return the items after this cursor (`pageInfo.endCursor` of the previous "
                 "page, fetched with the same filter and sort).")]

@@ -42,7 +42,7 @@ class CartLine:
         description="Opaque ID of the line; use it to change or remove the line.")
     quantity: int = strawberry.field(description="Units of the variant, 1-999.")
     unit_price: Money = strawberry.field(
-        description="The variant's current price for one unit, in the shop currency.")
+        description="Price of one unit now, in the shop currency.")
     subtotal: Money = strawberry.field(description="unitPrice x quantity.")
     discount: Money = strawberry.field(description="This line's share of the discount.")
     tax: Money = strawberry.field(description="This line's share of the tax.")
@@ -67,8 +67,8 @@ class AvailableShippingMethod:
         description="What the shopper should know about it; may be empty.")
     price: Money = strawberry.field(description="For this cart, before any free-shipping "
                                                 "discount.")
-    min_delivery_days: int = strawberry.field(description="Fewest business days to deliver.")
-    max_delivery_days: int = strawberry.field(description="Most business days to deliver.")
+    min_delivery_days: int = strawberry.field(description="Fewest days to deliver.")
+    max_delivery_days: int = strawberry.field(description="Most days to deliver.")
 
     @classmethod
     def of(cls, option: ShippingOption, currency: str) -> AvailableShippingMethod:

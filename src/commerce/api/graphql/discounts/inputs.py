@@ -31,8 +31,9 @@ class DiscountCodeCreateInput:
     starts_at: datetime | None = strawberry.field(
         default=None, description="Valid from this instant; null: at once. Give a time zone, "
                                   "e.g. `2025-06-01T00:00:00Z`.")
-    ends_at: datetime | None = strawberry.field(default=None,
-                                                description="Exclusive; after startsAt.")
+    ends_at: datetime | None = strawberry.field(
+        default=None, description="Valid until this instant, exclusive; after startsAt. Give "
+                                  "a time zone, e.g. `2025-06-01T00:00:00Z`.")
     min_subtotal: Decimal | None = strawberry.field(
         default=None, description="The cart subtotal needed, in the shop currency; null: no "
                                   "minimum.")

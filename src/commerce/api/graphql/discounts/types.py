@@ -25,7 +25,7 @@ class DiscountCode(Node):
     percentage: Decimal | None = strawberry.field(
         description="PERCENTAGE codes: percent off, e.g. \"10\" or \"12.5\".")
     starts_at: datetime | None = strawberry.field(
-        description="Valid from this instant (UTC); null: from creation.")
+        description="Valid from this instant (UTC); null: no start limit.")
     ends_at: datetime | None = strawberry.field(description="Exclusive: expired from then on.")
     usage_limit: int | None = strawberry.field(description="Uses over all customers; null: "
                                                            "unlimited.")

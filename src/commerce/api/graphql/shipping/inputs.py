@@ -86,9 +86,9 @@ class ShippingMethodCreateInput:
     description: str = strawberry.field(
         default="", description="What shoppers should know, at most 1000 characters.")
     min_delivery_days: int = strawberry.field(
-        default=1, description="Fewest business days to deliver, 0-365 (default 1).")
+        default=1, description="Fewest days to deliver, 0-365 (default 1).")
     max_delivery_days: int = strawberry.field(
-        default=5, description="Most business days to deliver, 0-365, not below the minimum "
+        default=5, description="Most days to deliver, 0-365, not below the minimum "
                                "(default 5).")
     free_over: Decimal | None = strawberry.field(
         default=None, description="Carts worth at least this (after discounts) ship free.")
@@ -111,9 +111,9 @@ class ShippingMethodUpdateInput:
         default=strawberry.UNSET, description="What shoppers should know, at most 1000 "
                                               "characters.")
     min_delivery_days: int | None = strawberry.field(
-        default=strawberry.UNSET, description="Fewest business days to deliver, 0-365.")
+        default=strawberry.UNSET, description="Fewest days to deliver, 0-365.")
     max_delivery_days: int | None = strawberry.field(
-        default=strawberry.UNSET, description="Most business days to deliver, 0-365, not below "
+        default=strawberry.UNSET, description="Most days to deliver, 0-365, not below "
                                               "the minimum.")
     free_over: Decimal | None = strawberry.field(
         default=strawberry.UNSET, description="null: never free.")

@@ -61,8 +61,8 @@ class ShippingMethod(Node):
         description="Name shown to shoppers, e.g. \"Standard\".")
     description: str = strawberry.field(
         description="What shoppers should know about it; may be empty.")
-    min_delivery_days: int = strawberry.field(description="Fewest business days to deliver.")
-    max_delivery_days: int = strawberry.field(description="Most business days to deliver.")
+    min_delivery_days: int = strawberry.field(description="Fewest days to deliver.")
+    max_delivery_days: int = strawberry.field(description="Most days to deliver.")
     is_active: bool = strawberry.field(description="Inactive methods are not offered to carts.")
     position: int = strawberry.field(description="Order among the zone's methods.")
     pk: strawberry.Private[int]
