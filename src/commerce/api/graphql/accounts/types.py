@@ -29,9 +29,11 @@ describe_values(Permission, {
                               "cart and order.",
     Permission.MANAGE_CUSTOMERS: "Customer records and notes, and customers' orders.",
     Permission.MANAGE_PAYMENTS: "Payments and refunds (reserved for the payments area).",
-    Permission.MANAGE_FULFILLMENT: "Picking, packing and shipping; reads shipping zones.",
+    Permission.MANAGE_FULFILLMENT: "Fulfillment (reserved for the fulfillment area); reads "
+                                  "shipping zones.",
     Permission.MANAGE_RETURNS: "Returns and exchanges (reserved for the returns area).",
-    Permission.MANAGE_ACCOUNTING: "The books; reads tax rates.",
+    Permission.MANAGE_ACCOUNTING: "The books (reserved for the accounting area); reads tax "
+                                 "rates.",
     Permission.MANAGE_SUPPORT: "Support tickets (reserved for the support area).",
     Permission.VIEW_REPORTS: "Dashboards and reports (reserved for the analytics area).",
     Permission.MANAGE_STAFF: "Staff accounts and their permissions.",

@@ -92,9 +92,11 @@ class DraftOrderCreateInput:
     email: str | None = strawberry.field(
         default=None, description="The buyer's e-mail address (at most 254 characters).")
     shipping_address: AddressInput | None = strawberry.field(
-        default=None, description="Where to ship.")
+        default=None, description="Where to ship; left out: the customer's default shipping "
+                                  "address, if any.")
     billing_address: AddressInput | None = strawberry.field(
-        default=None, description="Where to bill; left out, the order bills the shipping address.")
+        default=None, description="Where to bill; left out: the customer's default billing "
+                                  "address, else the order bills the shipping address.")
     shipping_method_id: strawberry.ID | None = strawberry.field(
         default=None, description="One of the draft's availableShippingMethods; needs a shipping "
                                   "address.")
