@@ -19,16 +19,17 @@ from commerce.shared.countries import country_name
 @strawberry.type(description="A postal address stored on a cart or an order (a snapshot, "
                              "not an address-book entry).")
 class AddressDetails:
-    first_name: str
-    last_name: str
-    company: str
-    street_address_1: str
-    street_address_2: str
-    city: str
-    postal_code: str
+    first_name: str = strawberry.field(description="Given name.")
+    last_name: str = strawberry.field(description="Family name.")
+    company: str = strawberry.field(description="Company name; may be empty.")
+    street_address_1: str = strawberry.field(description="First street line.")
+    street_address_2: str = strawberry.field(description="Second street line; may be empty.")
+    city: str = strawberry.field(description="City or town.")
+    postal_code: str = strawberry.field(
+        description="Postal or ZIP code, upper-case; empty in countries without them.")
     country_code: str = strawberry.field(description="ISO 3166-1 alpha-2, e.g. \"US\".")
     country_area: str = strawberry.field(description="State, province or region.")
-    phone: str
+    phone: str = strawberry.field(description="Phone number; may be empty.")
     country_name: str = strawberry.field(description="The country's English name.")
 
     @classmethod

@@ -10,8 +10,9 @@ from commerce.shared.money import format_amount
 
 @strawberry.type(description="An amount in a currency.")
 class Money:
-    amount: Decimal
-    currency: str
+    amount: Decimal = strawberry.field(
+        description="The amount, with exactly the currency's minor-unit digits.")
+    currency: str = strawberry.field(description="ISO 4217 currency code, e.g. `USD`.")
 
     @classmethod
     def of(cls, minor: int, currency: str) -> Money:
@@ -24,5 +25,5 @@ class Money:
 
 @strawberry.type(description="The lowest and highest price of a product's variants.")
 class PriceRange:
-    min: Money
-    max: Money
+    min: Money = strawberry.field(description="The lowest variant price.")
+    max: Money = strawberry.field(description="The highest variant price.")

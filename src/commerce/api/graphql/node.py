@@ -7,4 +7,5 @@ import strawberry
 
 @strawberry.interface(description="An object with a globally unique, opaque ID.")
 class Node:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="Globally unique, opaque ID; pass it to `node(id:)` or to mutations.")

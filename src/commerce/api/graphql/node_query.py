@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from commerce.accounts.permissions import Permission
@@ -20,7 +22,8 @@ from commerce.shared.ids import InvalidIdError, decode_id
 @strawberry.type
 class NodeQuery:
     @strawberry.field(description="Fetch any object by its ID; null when it is not visible.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="A global ID as returned in any `id` field.")]) -> Node | None:
         try:
             type_name, raw_pk = decode_id(str(id))
             pk = int(raw_pk)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types.base import get_object_definition
 
 from commerce.api.graphql import fast_fields
 from commerce.api.graphql.accounts.mutations import AccountsMutation
@@ -17,6 +18,7 @@ from commerce.api.graphql.catalog.taxonomy_queries import TaxonomyQuery
 from commerce.api.graphql.checkout.mutations import CheckoutMutation
 from commerce.api.graphql.customers.mutations import CustomersMutation
 from commerce.api.graphql.customers.queries import CustomersQuery
+from commerce.api.graphql.descriptions import complete_descriptions
 from commerce.api.graphql.discounts.mutations import DiscountMutation
 from commerce.api.graphql.discounts.queries import DiscountQuery
 from commerce.api.graphql.drafts.mutations import DraftOrderMutation
@@ -43,6 +45,15 @@ Mutation = merge_types("Mutation", (CatalogMutation, InventoryMutation, Accounts
                                     OrderMutation, ShippingMutation, DiscountMutation,
                                     DraftOrderMutation))
 
+# merge_types takes no description; set it on the merged definitions before the build.
+get_object_definition(Query, strict=True).description = (
+    "Reads. Storefront fields are public; fields marked with a permission need a staff "
+    "token holding it, and owned data (carts, orders, addresses) is visible only to its owner.")
+get_object_definition(Mutation, strict=True).description = (
+    "Writes. Each takes one `input` and returns a payload whose `errors` list expected "
+    "failures; authentication and permission failures are top-level errors with "
+    "`extensions.code`.")
+
 
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription,
@@ -51,6 +62,7 @@ def build_schema() -> strawberry.Schema:
 
 
 schema = build_schema()
+complete_descriptions(schema._schema)
 fast_fields.install(schema)
 
 

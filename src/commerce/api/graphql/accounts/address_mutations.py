@@ -13,23 +13,32 @@ from commerce.api.graphql.errors import UserError, from_domain
 from commerce.shared.errors import DomainError
 
 
-@strawberry.input
+@strawberry.input(description="A new entry in the signed-in user's address book (at most 100 "
+                              "entries).")
 class AddressCreateInput:
-    address: AddressInput
-    set_as_default_shipping: bool = False
-    set_as_default_billing: bool = False
+    address: AddressInput = strawberry.field(description="The address.")
+    set_as_default_shipping: bool = strawberry.field(
+        default=False, description="Make it the default shipping address.")
+    set_as_default_billing: bool = strawberry.field(
+        default=False, description="Make it the default billing address.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `addressCreate`.")
 class AddressCreatePayload:
-    address: Address | None = None
-    user: User | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    address: Address | None = strawberry.field(
+        default=None, description="The new address; null when `errors` is not empty.")
+    user: User | None = strawberry.field(
+        default=None, description="The signed-in user with the updated address book.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="A change to one of the signed-in user's addresses; fields left "
+                              "out stay as they are.")
 class AddressUpdateInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The address to change; another user's address is NOT_FOUND.")
     address: AddressInput | None = strawberry.field(
         default=None, description="Replaces every field of the address when given.")
     set_as_default_shipping: bool | None = strawberry.field(
@@ -38,22 +47,30 @@ class AddressUpdateInput:
         default=None, description="true makes it the default, false stops it being one.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `addressUpdate`.")
 class AddressUpdatePayload:
-    address: Address | None = None
-    user: User | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    address: Address | None = strawberry.field(
+        default=None, description="The address as changed; null when `errors` is not empty.")
+    user: User | None = strawberry.field(
+        default=None, description="The signed-in user with the updated address book.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="The address to remove from the signed-in user's book.")
 class AddressDeleteInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The address; another user's address is NOT_FOUND.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `addressDelete`.")
 class AddressDeletePayload:
-    user: User | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    user: User | None = strawberry.field(
+        default=None, description="The signed-in user with the updated address book.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
 @strawberry.type

@@ -17,70 +17,94 @@ from commerce.api.graphql.errors import UserError, from_domain
 from commerce.shared.errors import DomainError
 
 
-@strawberry.input
+@strawberry.input(description="A new customer account.")
 class CustomerRegisterInput:
-    email: str
+    email: str = strawberry.field(
+        description="E-mail address, at most 254 characters; stored lower-case and unique.")
     password: str = strawberry.field(description="At least 8 characters.")
-    first_name: str = ""
-    last_name: str = ""
+    first_name: str = strawberry.field(
+        default="", description="Given name, at most 128 characters.")
+    last_name: str = strawberry.field(
+        default="", description="Family name, at most 128 characters.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `customerRegister`.")
 class CustomerRegisterPayload:
-    user: User | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    user: User | None = strawberry.field(
+        default=None, description="The new account; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why no account was created; empty on success.",
+        default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="Credentials to sign in with.")
 class TokenCreateInput:
-    email: str
-    password: str
+    email: str = strawberry.field(description="The account's e-mail address (any case).")
+    password: str = strawberry.field(description="The account's password.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `tokenCreate`.")
 class TokenCreatePayload:
     token: str | None = strawberry.field(
         default=None, description="Send as `Authorization: Bearer <token>`.")
-    expires_at: datetime | None = None
-    user: User | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    expires_at: datetime | None = strawberry.field(
+        default=None, description="When the token stops working (UTC); null on failure.")
+    user: User | None = strawberry.field(
+        default=None, description="The signed-in account; null on failure.")
+    errors: list[UserError] = strawberry.field(
+        description="Why signing in failed (INVALID_CREDENTIALS, ACCOUNT_DISABLED); empty on "
+                    "success.",
+        default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="Which of the signed-in user's tokens to revoke.")
 class TokenRevokeInput:
     all: bool = strawberry.field(
         default=False, description="Revoke every token of the user, not only this one.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `tokenRevoke`.")
 class TokenRevokePayload:
-    revoked_count: int = 0
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    revoked_count: int = strawberry.field(default=0, description="How many tokens were revoked.")
+    errors: list[UserError] = strawberry.field(
+        description="Always empty; kept for the payload convention.",
+        default_factory=list)
 
 
 @strawberry.input(description="Fields left out (or null) keep their value.")
 class MeUpdateInput:
-    email: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
+    email: str | None = strawberry.field(
+        default=None, description="E-mail address, at most 254 characters; stored lower-case and "
+                                  "unique.")
+    first_name: str | None = strawberry.field(
+        default=None, description="Given name, at most 128 characters.")
+    last_name: str | None = strawberry.field(
+        default=None, description="Family name, at most 128 characters.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `meUpdate`.")
 class MeUpdatePayload:
-    user: User | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    user: User | None = strawberry.field(
+        default=None, description="The signed-in user as changed; null when `errors` is not "
+                                  "empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="A new password for the signed-in user.")
 class PasswordChangeInput:
-    old_password: str
+    old_password: str = strawberry.field(description="The current password, as confirmation.")
     new_password: str = strawberry.field(description="At least 8 characters.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `passwordChange`.")
 class PasswordChangePayload:
-    user: User | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    user: User | None = strawberry.field(
+        default=None, description="The signed-in user; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why the password was not changed; empty on success.",
+        default_factory=list)
 
 
 @strawberry.type

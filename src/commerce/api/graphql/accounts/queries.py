@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from commerce.accounts import queries as accounts
 from commerce.accounts.permissions import Permission
 from commerce.api.graphql.accounts.types import User
 from commerce.api.graphql.context import Info
-from commerce.api.graphql.pagination import Connection, bad_argument, connection
+from commerce.api.graphql.pagination import After, Connection, First, bad_argument, connection
 from commerce.shared.ids import InvalidIdError, decode_int_id
 from commerce.shared.pagination import PaginationError
 
@@ -23,8 +25,8 @@ class AccountsQuery:
         return await info.context.loaders.user_by_id.load(viewer.user_id)
 
     @strawberry.field(description="Staff accounts, oldest first. Needs MANAGE_STAFF.")
-    async def staff_users(self, info: Info, first: int | None = 20,
-                          after: str | None = None) -> Connection[User]:
+    async def staff_users(self, info: Info, first: First = 20,
+                          after: After = None) -> Connection[User]:
         ctx = info.context
         await ctx.require_staff(Permission.MANAGE_STAFF)
         try:
@@ -34,7 +36,8 @@ class AccountsQuery:
         return connection(page, User.from_row)
 
     @strawberry.field(description="A staff account by ID. Needs MANAGE_STAFF.")
-    async def staff_user(self, info: Info, id: strawberry.ID) -> User | None:
+    async def staff_user(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="The staff account's ID; a customer's ID gives null.")]) -> User | None:
         ctx = info.context
         await ctx.require_staff(Permission.MANAGE_STAFF)
         try:

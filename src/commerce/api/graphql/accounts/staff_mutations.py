@@ -17,40 +17,61 @@ _SCOPE = ("Without superuser status you can only grant permissions you hold your
           "and only change accounts whose permissions you all hold.")
 
 
-@strawberry.input
+@strawberry.input(description="A new staff account.")
 class StaffCreateInput:
-    email: str
+    email: str = strawberry.field(
+        description="E-mail address, at most 254 characters; stored lower-case and unique.")
     password: str = strawberry.field(description="At least 8 characters.")
-    first_name: str = ""
-    last_name: str = ""
-    permissions: list[Permission] = strawberry.field(default_factory=list)
-    is_superuser: bool = False
-    is_active: bool = True
+    first_name: str = strawberry.field(
+        default="", description="Given name, at most 128 characters.")
+    last_name: str = strawberry.field(
+        default="", description="Family name, at most 128 characters.")
+    permissions: list[Permission] = strawberry.field(
+        description="Permissions to grant; only ones you hold yourself unless you are a "
+                    "superuser.",
+        default_factory=list)
+    is_superuser: bool = strawberry.field(
+        default=False, description="Grant every permission; only a superuser may.")
+    is_active: bool = strawberry.field(
+        default=True, description="Whether the account may sign in (default true).")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `staffCreate`.")
 class StaffCreatePayload:
-    user: User | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    user: User | None = strawberry.field(
+        default=None, description="The new staff account; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why no account was created; empty on success.",
+        default_factory=list)
 
 
 @strawberry.input(description="Fields left out (or null) keep their value.")
 class StaffUpdateInput:
-    id: strawberry.ID
-    email: str | None = None
-    password: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
+    id: strawberry.ID = strawberry.field(description="The staff account to change.")
+    email: str | None = strawberry.field(
+        default=None, description="E-mail address, at most 254 characters; stored lower-case and "
+                                  "unique.")
+    password: str | None = strawberry.field(
+        default=None, description="A new password, at least 8 characters.")
+    first_name: str | None = strawberry.field(
+        default=None, description="Given name, at most 128 characters.")
+    last_name: str | None = strawberry.field(
+        default=None, description="Family name, at most 128 characters.")
     permissions: list[Permission] | None = strawberry.field(
         default=None, description="The complete new set of permissions.")
-    is_superuser: bool | None = None
-    is_active: bool | None = None
+    is_superuser: bool | None = strawberry.field(
+        default=None, description="Grant or remove every permission; only a superuser may.")
+    is_active: bool | None = strawberry.field(
+        default=None, description="false disables the account: it can no longer sign in.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `staffUpdate`.")
 class StaffUpdatePayload:
-    user: User | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    user: User | None = strawberry.field(
+        default=None, description="The staff account as changed; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
 @strawberry.type

@@ -48,10 +48,11 @@ class _Ids:
             return 0
 
 
-@strawberry.input
+@strawberry.input(description="A variant to put in a cart, and how many.")
 class CartLineInput:
-    variant_id: strawberry.ID
-    quantity: int = 1
+    variant_id: strawberry.ID = strawberry.field(
+        description="The variant; its product must be ACTIVE.")
+    quantity: int = strawberry.field(default=1, description="Units, 1-999 per line (default 1).")
 
 
 def _line_requests(ids: _Ids, lines: list[CartLineInput]) -> list[LineRequest]:
@@ -59,15 +60,22 @@ def _line_requests(ids: _Ids, lines: list[CartLineInput]) -> list[LineRequest]:
                         line.quantity) for i, line in enumerate(lines)]
 
 
-@strawberry.input
+@strawberry.input(description="A new cart. Anyone may create one; a signed-in customer's cart is "
+                              "linked to the account.")
 class CartCreateInput:
-    lines: list[CartLineInput] = strawberry.field(default_factory=list)
+    lines: list[CartLineInput] = strawberry.field(
+        description="Lines to start with; at most 250 different variants per cart.",
+        default_factory=list)
     email: str | None = strawberry.field(
         default=None, description="Defaults to a signed-in customer's e-mail.")
-    shipping_address: AddressInput | None = None
-    billing_address: AddressInput | None = None
-    channel: SalesChannel = SalesChannel.WEB
-    attribution: AttributionInput | None = None
+    shipping_address: AddressInput | None = strawberry.field(
+        default=None, description="Where to ship; can be set later.")
+    billing_address: AddressInput | None = strawberry.field(
+        default=None, description="Where to bill; can be set later.")
+    channel: SalesChannel = strawberry.field(
+        default=SalesChannel.WEB, description="The sales channel (default WEB).")
+    attribution: AttributionInput | None = strawberry.field(
+        default=None, description="Marketing attribution of the visit.")
 
     def decode(self) -> NewCart:
         ids = _Ids()
@@ -81,9 +89,11 @@ class CartCreateInput:
             attribution=self.attribution.to_data() if self.attribution else Attribution())
 
 
-@strawberry.input
+@strawberry.input(description="Variants to add to a cart.")
 class CartLinesAddInput:
-    cart_id: strawberry.ID
+    cart_id: strawberry.ID = strawberry.field(
+        description="The cart's ID (it carries the cart's secret); a completed cart is "
+                    "CART_COMPLETED.")
     lines: list[CartLineInput] = strawberry.field(
         description="A variant already in the cart gets its quantity increased.")
 
@@ -95,16 +105,19 @@ class CartLinesAddInput:
         return token, lines
 
 
-@strawberry.input
+@strawberry.input(description="A new quantity for one cart line.")
 class CartLineUpdateInput:
     id: strawberry.ID = strawberry.field(description="The cart line's ID.")
     quantity: int = strawberry.field(description="0 removes the line.")
 
 
-@strawberry.input
+@strawberry.input(description="New quantities for lines of a cart.")
 class CartLinesUpdateInput:
-    cart_id: strawberry.ID
-    lines: list[CartLineUpdateInput]
+    cart_id: strawberry.ID = strawberry.field(
+        description="The cart's ID (it carries the cart's secret); a completed cart is "
+                    "CART_COMPLETED.")
+    lines: list[CartLineUpdateInput] = strawberry.field(
+        description="The lines to change, each at most 999 units.")
 
     def decode(self) -> tuple[str, list[LineChange]]:
         ids = _Ids()
@@ -115,10 +128,13 @@ class CartLinesUpdateInput:
         return token, changes
 
 
-@strawberry.input
+@strawberry.input(description="Lines to remove from a cart.")
 class CartLinesRemoveInput:
-    cart_id: strawberry.ID
-    line_ids: list[strawberry.ID]
+    cart_id: strawberry.ID = strawberry.field(
+        description="The cart's ID (it carries the cart's secret); a completed cart is "
+                    "CART_COMPLETED.")
+    line_ids: list[strawberry.ID] = strawberry.field(
+        description="IDs of the cart lines to remove.")
 
     def decode(self) -> tuple[str, list[int]]:
         ids = _Ids()
@@ -129,30 +145,39 @@ class CartLinesRemoveInput:
         return token, line_ids
 
 
-@strawberry.input
+@strawberry.input(description="The buyer's e-mail address for a cart.")
 class CartEmailUpdateInput:
-    cart_id: strawberry.ID
-    email: str
+    cart_id: strawberry.ID = strawberry.field(
+        description="The cart's ID (it carries the cart's secret); a completed cart is "
+                    "CART_COMPLETED.")
+    email: str = strawberry.field(
+        description="E-mail address, at most 254 characters; stored lower-case.")
 
 
-@strawberry.input
+@strawberry.input(description="A cart's shipping address.")
 class CartShippingAddressUpdateInput:
-    cart_id: strawberry.ID
+    cart_id: strawberry.ID = strawberry.field(
+        description="The cart's ID (it carries the cart's secret); a completed cart is "
+                    "CART_COMPLETED.")
     shipping_address: AddressInput | None = strawberry.field(
         default=None, description="null clears the address.")
 
 
-@strawberry.input
+@strawberry.input(description="A cart's billing address.")
 class CartBillingAddressUpdateInput:
-    cart_id: strawberry.ID
+    cart_id: strawberry.ID = strawberry.field(
+        description="The cart's ID (it carries the cart's secret); a completed cart is "
+                    "CART_COMPLETED.")
     billing_address: AddressInput | None = strawberry.field(
         default=None, description="null clears the address (orders then bill the shipping "
                                   "address).")
 
 
-@strawberry.input
+@strawberry.input(description="The shipping method chosen for a cart.")
 class CartShippingMethodUpdateInput:
-    cart_id: strawberry.ID
+    cart_id: strawberry.ID = strawberry.field(
+        description="The cart's ID (it carries the cart's secret); a completed cart is "
+                    "CART_COMPLETED.")
     shipping_method_id: strawberry.ID | None = strawberry.field(
         default=None,
         description="One of the cart's availableShippingMethods; null clears the choice.")
@@ -166,9 +191,11 @@ class CartShippingMethodUpdateInput:
         return token, method_id
 
 
-@strawberry.input
+@strawberry.input(description="The discount code of a cart.")
 class CartDiscountCodesUpdateInput:
-    cart_id: strawberry.ID
+    cart_id: strawberry.ID = strawberry.field(
+        description="The cart's ID (it carries the cart's secret); a completed cart is "
+                    "CART_COMPLETED.")
     codes: list[str] = strawberry.field(
         description="At most one code; [] removes the cart's code.")
 

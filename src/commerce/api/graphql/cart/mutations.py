@@ -65,7 +65,8 @@ class CartMutation:
             return p.CartLinesRemovePayload(errors=from_domain(exc))
         return p.CartLinesRemovePayload(cart=await fresh_cart(ctx, token))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Set the buyer's e-mail address; order confirmations go "
+                                     "there.")
     async def cart_email_update(self, info: Info, input: i.CartEmailUpdateInput
                                 ) -> p.CartEmailUpdatePayload:
         ctx = info.context
@@ -91,7 +92,7 @@ class CartMutation:
             return p.CartShippingAddressUpdatePayload(errors=from_domain(exc))
         return p.CartShippingAddressUpdatePayload(cart=await fresh_cart(ctx, token))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Set or clear the billing address.")
     async def cart_billing_address_update(self, info: Info,
                                           input: i.CartBillingAddressUpdateInput
                                           ) -> p.CartBillingAddressUpdatePayload:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from commerce.api.graphql.cart.inputs import cart_token
@@ -26,7 +28,8 @@ async def fresh_cart(ctx: Context, token: str) -> Cart | None:
 class CartQuery:
     @strawberry.field(description="A cart by its ID; null when there is no such cart. The ID "
                                   "is the cart's secret: no sign-in is needed, or checked.")
-    async def cart(self, info: Info, id: strawberry.ID) -> Cart | None:
+    async def cart(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="The cart's ID as returned by cartCreate.")]) -> Cart | None:
         try:
             token = cart_token(id, ["id"])
         except DomainError:

@@ -38,9 +38,11 @@ def line_id(pk: int) -> strawberry.ID:
 
 @strawberry.type(description="A line of a cart: a variant, how many, and its price now.")
 class CartLine:
-    id: strawberry.ID
-    quantity: int
-    unit_price: Money
+    id: strawberry.ID = strawberry.field(
+        description="Opaque ID of the line; use it to change or remove the line.")
+    quantity: int = strawberry.field(description="Units of the variant, 1-999.")
+    unit_price: Money = strawberry.field(
+        description="Price of one unit now, in the shop currency.")
     subtotal: Money = strawberry.field(description="unitPrice x quantity.")
     discount: Money = strawberry.field(description="This line's share of the discount.")
     tax: Money = strawberry.field(description="This line's share of the tax.")
@@ -59,12 +61,14 @@ class CartLine:
                              "priced for it.")
 class AvailableShippingMethod:
     id: strawberry.ID = strawberry.field(description="The ShippingMethod ID to choose it by.")
-    name: str
-    description: str
+    name: str = strawberry.field(
+        description="The method's name, e.g. \"Standard\".")
+    description: str = strawberry.field(
+        description="What the shopper should know about it; may be empty.")
     price: Money = strawberry.field(description="For this cart, before any free-shipping "
                                                 "discount.")
-    min_delivery_days: int
-    max_delivery_days: int
+    min_delivery_days: int = strawberry.field(description="Fewest days to deliver.")
+    max_delivery_days: int = strawberry.field(description="Most days to deliver.")
 
     @classmethod
     def of(cls, option: ShippingOption, currency: str) -> AvailableShippingMethod:
@@ -80,14 +84,16 @@ class AvailableShippingMethod:
                              "total = subtotal - discount + shipping and tax is the part "
                              "already inside.")
 class CartCost:
-    subtotal: Money
+    subtotal: Money = strawberry.field(description="Sum of the lines' unit price x quantity.")
     discount: Money = strawberry.field(description="Discount on the lines.")
     shipping: Money = strawberry.field(description="After any free-shipping discount.")
     shipping_discount: Money = strawberry.field(
         description="What a free-shipping code took off shipping (already out of shipping).")
     tax: Money = strawberry.field(description="On lines and, where taxed, shipping.")
-    total: Money
-    prices_include_tax: bool
+    total: Money = strawberry.field(
+        description="What the shopper pays (see the type's description).")
+    prices_include_tax: bool = strawberry.field(
+        description="Whether the shop's prices include tax (COMMERCE_PRICES_INCLUDE_TAX).")
 
     @classmethod
     def of(cls, q: Quote, prices_include_tax: bool) -> CartCost:
@@ -102,28 +108,38 @@ class CartCost:
 @strawberry.type(description="Why a line cannot be checked out as it is. The cart still "
                              "shows; checkout refuses until the line is fixed.")
 class CartWarning:
-    line_id: strawberry.ID
+    line_id: strawberry.ID = strawberry.field(description="The cart line concerned.")
     code: ErrorCode = strawberry.field(
         description="OUT_OF_STOCK, INSUFFICIENT_STOCK or PRODUCT_UNAVAILABLE.")
-    message: str
-    quantity_available: int
+    message: str = strawberry.field(description="What is wrong, for people (English).")
+    quantity_available: int = strawberry.field(
+        description="How many units can be ordered now (0 when none or no longer for sale).")
 
 
 @strawberry.type(description="A shopping cart. Its ID is its secret: anyone holding it can "
                              "read and change the cart, so share it only with its shopper.")
 class Cart:
-    id: strawberry.ID
-    email: str | None
-    channel: SalesChannel
-    attribution: Attribution
-    shipping_address: AddressDetails | None
-    billing_address: AddressDetails | None
+    id: strawberry.ID = strawberry.field(
+        description="The cart's ID; it carries the cart's secret token, so treat it like a "
+                    "password.")
+    email: str | None = strawberry.field(
+        description="The buyer's e-mail address; checkout needs one.")
+    channel: SalesChannel = strawberry.field(description="The sales channel the cart came from.")
+    attribution: Attribution = strawberry.field(
+        description="Marketing attribution recorded when the cart was created.")
+    shipping_address: AddressDetails | None = strawberry.field(
+        description="Where to ship; null until set.")
+    billing_address: AddressDetails | None = strawberry.field(
+        description="Where to bill; null until set (orders then bill the shipping address).")
     discount_code: str | None = strawberry.field(
         description="The code entered; see discountError for whether it applies now.")
-    is_completed: bool
-    completed_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    is_completed: bool = strawberry.field(
+        description="Whether checkout has turned the cart into an order; a completed cart cannot "
+                    "change.")
+    completed_at: datetime | None = strawberry.field(
+        description="When checkout completed (UTC); null while open.")
+    created_at: datetime = strawberry.field(description="When the cart was created (UTC).")
+    updated_at: datetime = strawberry.field(description="When the cart last changed (UTC).")
     row: strawberry.Private[Any]
     quote_task: strawberry.Private[asyncio.Future[Quote] | None] = None
 
@@ -173,7 +189,7 @@ class Cart:
         q = await self.quote(info)
         return None if q.shipping is None else AvailableShippingMethod.of(q.shipping, q.currency)
 
-    @strawberry.field
+    @strawberry.field(description="What the cart costs now, in the shop currency.")
     async def cost(self, info: Info) -> CartCost:
         return CartCost.of(await self.quote(info), info.context.settings.prices_include_tax)
 

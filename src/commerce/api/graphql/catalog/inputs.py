@@ -80,57 +80,88 @@ class Decoder:
         self.problems.raise_if_any()
 
 
-@strawberry.input
+@strawberry.input(description="An image of a product.")
 class ProductImageInput:
     url: str = strawberry.field(description="An absolute http:// or https:// URL.")
-    alt: str = ""
+    alt: str = strawberry.field(
+        default="", description="Alternative text for screen readers, at most 500 characters.")
 
 
-@strawberry.input
+@strawberry.input(description="A variant's value for one product option, e.g. Size: M.")
 class SelectedOptionInput:
     name: str = strawberry.field(description="One of the product's `optionNames`.")
-    value: str
+    value: str = strawberry.field(description="The value, 1-100 characters, e.g. M.")
 
 
 @strawberry.input(description="A variant created together with its product.")
 class ProductVariantInput:
-    sku: str
-    price: Decimal
-    barcode: str | None = None
-    name: str = ""
-    selected_options: list[SelectedOptionInput] = strawberry.field(default_factory=list)
-    compare_at_price: Decimal | None = None
-    cost_price: Decimal | None = None
-    weight_grams: int | None = None
-    track_inventory: bool = True
+    sku: str = strawberry.field(
+        description="Stock-keeping unit, unique across the catalog: 1-255 characters, no spaces.")
+    price: Decimal = strawberry.field(description="Unit price in the shop currency, 0 or more.")
+    barcode: str | None = strawberry.field(
+        default=None, description="EAN/UPC or other barcode, at most 255 characters; null for "
+                                  "none.")
+    name: str = strawberry.field(
+        default="", description="Variant name, e.g. \"M / Blue\", at most 250 characters.")
+    selected_options: list[SelectedOptionInput] = strawberry.field(
+        description="The variant's value for each option of the product, each option at most "
+                    "once.",
+        default_factory=list)
+    compare_at_price: Decimal | None = strawberry.field(
+        default=None, description="Former or list price shown struck through, in the shop "
+                                  "currency; null for none.")
+    cost_price: Decimal | None = strawberry.field(
+        default=None, description="What the shop pays per unit, in the shop currency; "
+                                  "staff-only. Null for unknown.")
+    weight_grams: int | None = strawberry.field(
+        default=None, description="Weight of one unit in grams, 0-1,000,000,000; null for "
+                                  "unknown.")
+    track_inventory: bool = strawberry.field(
+        default=True, description="Count stock for this variant; untracked variants are always "
+                                  "in stock.")
     allow_backorder: bool = strawberry.field(
         default=False, description="Sell beyond the stock on hand (tracked variants only).")
     low_stock_threshold: int | None = strawberry.field(
         default=None, description="See lowStockVariants; null uses its default threshold.")
 
 
-@strawberry.input
+@strawberry.input(description="A new product. Needs MANAGE_CATALOG.")
 class ProductCreateInput:
-    name: str
+    name: str = strawberry.field(description="Display name, 1-250 characters; trimmed.")
     slug: str | None = strawberry.field(
         default=None, description="Generated from the name when left out.")
-    description: str = ""
-    status: ProductStatus = ProductStatus.DRAFT
-    category_id: strawberry.ID | None = None
-    collection_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
-    images: list[ProductImageInput] = strawberry.field(default_factory=list)
+    description: str = strawberry.field(
+        default="", description="Plain-text description, at most 50,000 characters.")
+    status: ProductStatus = strawberry.field(
+        default=ProductStatus.DRAFT, description="Publication state; DRAFT (the default) hides "
+                                                 "it from storefronts.")
+    category_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The product's category; null for none.")
+    collection_ids: list[strawberry.ID] = strawberry.field(
+        description="Collections to put it in (at most 500).",
+        default_factory=list)
+    images: list[ProductImageInput] = strawberry.field(
+        description="Images in display order (at most 50).",
+        default_factory=list)
     option_names: list[str] = strawberry.field(
         default_factory=list, description="Option names such as Size or Colour.")
-    variants: list[ProductVariantInput] = strawberry.field(default_factory=list)
+    variants: list[ProductVariantInput] = strawberry.field(
+        description="Variants to create with it (at most 100).",
+        default_factory=list)
 
 
 @strawberry.input(description="Fields left out stay as they are.")
 class ProductUpdateInput:
-    id: strawberry.ID
-    name: str | None = strawberry.UNSET
-    slug: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    status: ProductStatus | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The product to change.")
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Display name, 1-250 characters; trimmed.")
+    slug: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Unique URL handle: lower-case letters, digits and "
+                                              "single hyphens, at most 255 characters.")
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Plain-text description, at most 50,000 characters.")
+    status: ProductStatus | None = strawberry.field(
+        default=strawberry.UNSET, description="New publication state.")
     category_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="null removes the product from its category.")
     collection_ids: list[strawberry.ID] | None = strawberry.field(
@@ -142,23 +173,39 @@ class ProductUpdateInput:
         description="Options still used by a variant cannot be removed.")
 
 
-@strawberry.input
+@strawberry.input(description="The product to delete.")
 class ProductDeleteInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The product; refused (IN_USE) while units are allocated to orders.")
 
 
-@strawberry.input
+@strawberry.input(description="A new variant of an existing product.")
 class ProductVariantCreateInput:
-    product_id: strawberry.ID
-    sku: str
-    price: Decimal
-    barcode: str | None = None
-    name: str = ""
-    selected_options: list[SelectedOptionInput] = strawberry.field(default_factory=list)
-    compare_at_price: Decimal | None = None
-    cost_price: Decimal | None = None
-    weight_grams: int | None = None
-    track_inventory: bool = True
+    product_id: strawberry.ID = strawberry.field(description="The product the variant belongs to.")
+    sku: str = strawberry.field(
+        description="Stock-keeping unit, unique across the catalog: 1-255 characters, no spaces.")
+    price: Decimal = strawberry.field(description="Unit price in the shop currency, 0 or more.")
+    barcode: str | None = strawberry.field(
+        default=None, description="EAN/UPC or other barcode, at most 255 characters; null for "
+                                  "none.")
+    name: str = strawberry.field(
+        default="", description="Variant name, e.g. \"M / Blue\", at most 250 characters.")
+    selected_options: list[SelectedOptionInput] = strawberry.field(
+        description="The variant's value for each option of the product, each option at most "
+                    "once.",
+        default_factory=list)
+    compare_at_price: Decimal | None = strawberry.field(
+        default=None, description="Former or list price shown struck through, in the shop "
+                                  "currency; null for none.")
+    cost_price: Decimal | None = strawberry.field(
+        default=None, description="What the shop pays per unit, in the shop currency; "
+                                  "staff-only. Null for unknown.")
+    weight_grams: int | None = strawberry.field(
+        default=None, description="Weight of one unit in grams, 0-1,000,000,000; null for "
+                                  "unknown.")
+    track_inventory: bool = strawberry.field(
+        default=True, description="Count stock for this variant; untracked variants are always "
+                                  "in stock.")
     allow_backorder: bool = strawberry.field(
         default=False, description="Sell beyond the stock on hand (tracked variants only).")
     low_stock_threshold: int | None = strawberry.field(
@@ -167,16 +214,32 @@ class ProductVariantCreateInput:
 
 @strawberry.input(description="Fields left out stay as they are; null clears a nullable one.")
 class ProductVariantUpdateInput:
-    id: strawberry.ID
-    sku: str | None = strawberry.UNSET
-    price: Decimal | None = strawberry.UNSET
-    barcode: str | None = strawberry.UNSET
-    name: str | None = strawberry.UNSET
-    selected_options: list[SelectedOptionInput] | None = strawberry.UNSET
-    compare_at_price: Decimal | None = strawberry.UNSET
-    cost_price: Decimal | None = strawberry.UNSET
-    weight_grams: int | None = strawberry.UNSET
-    track_inventory: bool | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The variant to change.")
+    sku: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Stock-keeping unit, unique across the catalog: "
+                                              "1-255 characters, no spaces.")
+    price: Decimal | None = strawberry.field(
+        default=strawberry.UNSET, description="Unit price in the shop currency, 0 or more.")
+    barcode: str | None = strawberry.field(
+        default=strawberry.UNSET, description="EAN/UPC or other barcode, at most 255 characters; "
+                                              "null for none.")
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Variant name, e.g. \"M / Blue\", at most 250 "
+                                              "characters.")
+    selected_options: list[SelectedOptionInput] | None = strawberry.field(
+        default=strawberry.UNSET, description="Replaces the variant's option values.")
+    compare_at_price: Decimal | None = strawberry.field(
+        default=strawberry.UNSET, description="Former or list price shown struck through, in the "
+                                              "shop currency; null for none.")
+    cost_price: Decimal | None = strawberry.field(
+        default=strawberry.UNSET, description="What the shop pays per unit, in the shop "
+                                              "currency; staff-only. Null for unknown.")
+    weight_grams: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Weight of one unit in grams, 0-1,000,000,000; "
+                                              "null for unknown.")
+    track_inventory: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Count stock for this variant; untracked variants "
+                                              "are always in stock.")
     allow_backorder: bool | None = strawberry.field(
         default=strawberry.UNSET,
         description="Sell beyond the stock on hand (tracked variants only).")
@@ -186,9 +249,10 @@ class ProductVariantUpdateInput:
                     "units; null uses that query's default threshold.")
 
 
-@strawberry.input
+@strawberry.input(description="The variant to delete.")
 class ProductVariantDeleteInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The variant; refused (IN_USE) while units are allocated to orders.")
 
 
 def _options(options: Sequence[SelectedOptionInput]) -> list[tuple[str, str]]:
@@ -271,22 +335,27 @@ def variant_changes(data: ProductVariantUpdateInput, currency: str
     return pk, changes
 
 
-@strawberry.input
+@strawberry.input(description="A new category.")
 class CategoryCreateInput:
-    name: str
+    name: str = strawberry.field(description="Display name, 1-250 characters; trimmed.")
     slug: str | None = strawberry.field(
         default=None, description="Generated from the name when left out.")
-    description: str = ""
+    description: str = strawberry.field(
+        default="", description="Plain-text description, at most 50,000 characters.")
     parent_id: strawberry.ID | None = strawberry.field(
         default=None, description="Left out: a top-level category.")
 
 
 @strawberry.input(description="Fields left out stay as they are.")
 class CategoryUpdateInput:
-    id: strawberry.ID
-    name: str | None = strawberry.UNSET
-    slug: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The category to change.")
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Display name, 1-250 characters; trimmed.")
+    slug: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Unique URL handle: lower-case letters, digits and "
+                                              "single hyphens, at most 255 characters.")
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Plain-text description, at most 50,000 characters.")
     parent_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET,
         description="null makes it top-level; it cannot move under its own subtree.")
@@ -294,42 +363,51 @@ class CategoryUpdateInput:
 
 @strawberry.input(description="Only a category with no subcategories and no products.")
 class CategoryDeleteInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The category to delete.")
 
 
-@strawberry.input
+@strawberry.input(description="A new collection.")
 class CollectionCreateInput:
-    name: str
+    name: str = strawberry.field(description="Display name, 1-250 characters; trimmed.")
     slug: str | None = strawberry.field(
         default=None, description="Generated from the name when left out.")
-    description: str = ""
-    is_published: bool = True
+    description: str = strawberry.field(
+        default="", description="Plain-text description, at most 50,000 characters.")
+    is_published: bool = strawberry.field(
+        default=True, description="Whether storefronts see it (default true).")
 
 
 @strawberry.input(description="Fields left out stay as they are.")
 class CollectionUpdateInput:
-    id: strawberry.ID
-    name: str | None = strawberry.UNSET
-    slug: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    is_published: bool | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The collection to change.")
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Display name, 1-250 characters; trimmed.")
+    slug: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Unique URL handle: lower-case letters, digits and "
+                                              "single hyphens, at most 255 characters.")
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Plain-text description, at most 50,000 characters.")
+    is_published: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Whether storefronts see it.")
 
 
-@strawberry.input
+@strawberry.input(description="The collection to delete; its products are kept.")
 class CollectionDeleteInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The collection to delete.")
 
 
 @strawberry.input(description="Products already in the collection stay where they are.")
 class CollectionProductsAddInput:
-    collection_id: strawberry.ID
-    product_ids: list[strawberry.ID]
+    collection_id: strawberry.ID = strawberry.field(description="The collection.")
+    product_ids: list[strawberry.ID] = strawberry.field(
+        description="Products to add (at most 500).")
 
 
 @strawberry.input(description="Products not in the collection are ignored.")
 class CollectionProductsRemoveInput:
-    collection_id: strawberry.ID
-    product_ids: list[strawberry.ID]
+    collection_id: strawberry.ID = strawberry.field(description="The collection.")
+    product_ids: list[strawberry.ID] = strawberry.field(
+        description="Products to remove (at most 500).")
 
 
 def category_data(data: CategoryCreateInput) -> service.CategoryData:

@@ -50,7 +50,8 @@ def _deleted(type_name: str, pk: int) -> strawberry.ID:
 
 @strawberry.type
 class CatalogMutation:
-    @strawberry.mutation(description="Create a product, optionally with its first variants.")
+    @strawberry.mutation(description="Create a product, optionally with its first variants. "
+                                     "Staff with MANAGE_CATALOG.")
     async def product_create(self, info: Info, input: i.ProductCreateInput
                              ) -> p.ProductCreatePayload:
         ctx = await _staff(info)
@@ -62,7 +63,8 @@ class CatalogMutation:
             return p.ProductCreatePayload(errors=from_domain(exc))
         return p.ProductCreatePayload(product=await fresh_product(ctx, pk))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Change a product's fields; fields left out stay as they "
+                                     "are. Staff with MANAGE_CATALOG.")
     async def product_update(self, info: Info, input: i.ProductUpdateInput
                              ) -> p.ProductUpdatePayload:
         ctx = await _staff(info)
@@ -72,7 +74,8 @@ class CatalogMutation:
             return p.ProductUpdatePayload(errors=from_domain(exc))
         return p.ProductUpdatePayload(product=await fresh_product(ctx, pk))
 
-    @strawberry.mutation(description="Delete a product with its variants, images and stock.")
+    @strawberry.mutation(description="Delete a product with its variants, images and stock. "
+                                     "Staff with MANAGE_CATALOG.")
     async def product_delete(self, info: Info, input: i.ProductDeleteInput
                              ) -> p.ProductDeletePayload:
         ctx = await _staff(info)
@@ -83,7 +86,7 @@ class CatalogMutation:
             return p.ProductDeletePayload(errors=from_domain(exc))
         return p.ProductDeletePayload(deleted_id=_deleted("Product", pk))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Add a variant to a product. Staff with MANAGE_CATALOG.")
     async def product_variant_create(self, info: Info, input: i.ProductVariantCreateInput
                                      ) -> p.ProductVariantCreatePayload:
         ctx = await _staff(info)
@@ -97,7 +100,8 @@ class CatalogMutation:
         product = None if variant is None else await fresh_product(ctx, variant.product_id)
         return p.ProductVariantCreatePayload(product_variant=variant, product=product)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Change a variant's fields; fields left out stay as they "
+                                     "are. Staff with MANAGE_CATALOG.")
     async def product_variant_update(self, info: Info, input: i.ProductVariantUpdateInput
                                      ) -> p.ProductVariantUpdatePayload:
         ctx = await _staff(info)
@@ -109,7 +113,8 @@ class CatalogMutation:
         return p.ProductVariantUpdatePayload(product_variant=await fresh_variant(ctx, pk),
                                              product=await fresh_product(ctx, product_id))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Delete a variant with its stock; refused while units are "
+                                     "allocated to orders. Staff with MANAGE_CATALOG.")
     async def product_variant_delete(self, info: Info, input: i.ProductVariantDeleteInput
                                      ) -> p.ProductVariantDeletePayload:
         ctx = await _staff(info)
@@ -121,7 +126,8 @@ class CatalogMutation:
         return p.ProductVariantDeletePayload(deleted_id=_deleted("ProductVariant", pk),
                                              product=await fresh_product(ctx, product_id))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Create a category, top-level or under a parent. Staff with "
+                                     "MANAGE_CATALOG.")
     async def category_create(self, info: Info, input: i.CategoryCreateInput
                               ) -> p.CategoryCreatePayload:
         ctx = await _staff(info)
@@ -131,7 +137,8 @@ class CatalogMutation:
             return p.CategoryCreatePayload(errors=from_domain(exc))
         return p.CategoryCreatePayload(category=await fresh_category(ctx, pk))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Rename, re-slug, describe or move a category. Staff with "
+                                     "MANAGE_CATALOG.")
     async def category_update(self, info: Info, input: i.CategoryUpdateInput
                               ) -> p.CategoryUpdatePayload:
         ctx = await _staff(info)
@@ -142,7 +149,8 @@ class CatalogMutation:
         return p.CategoryUpdatePayload(category=await fresh_category(ctx, pk))
 
     @strawberry.mutation(description="Delete a category that has no subcategories or products "
-                                     "(otherwise the error code is IN_USE).")
+                                     "(otherwise the error code is IN_USE). Staff with "
+                                     "MANAGE_CATALOG.")
     async def category_delete(self, info: Info, input: i.CategoryDeleteInput
                               ) -> p.CategoryDeletePayload:
         ctx = await _staff(info)
@@ -153,7 +161,7 @@ class CatalogMutation:
             return p.CategoryDeletePayload(errors=from_domain(exc))
         return p.CategoryDeletePayload(deleted_id=_deleted("Category", pk))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Create a collection. Staff with MANAGE_CATALOG.")
     async def collection_create(self, info: Info, input: i.CollectionCreateInput
                                 ) -> p.CollectionCreatePayload:
         ctx = await _staff(info)
@@ -163,7 +171,8 @@ class CatalogMutation:
             return p.CollectionCreatePayload(errors=from_domain(exc))
         return p.CollectionCreatePayload(collection=await fresh_collection(ctx, pk))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Change a collection's fields; fields left out stay as they "
+                                     "are. Staff with MANAGE_CATALOG.")
     async def collection_update(self, info: Info, input: i.CollectionUpdateInput
                                 ) -> p.CollectionUpdatePayload:
         ctx = await _staff(info)
@@ -173,7 +182,8 @@ class CatalogMutation:
             return p.CollectionUpdatePayload(errors=from_domain(exc))
         return p.CollectionUpdatePayload(collection=await fresh_collection(ctx, pk))
 
-    @strawberry.mutation(description="Delete a collection; its products are kept.")
+    @strawberry.mutation(description="Delete a collection; its products are kept. Staff "
+                                     "with MANAGE_CATALOG.")
     async def collection_delete(self, info: Info, input: i.CollectionDeleteInput
                                 ) -> p.CollectionDeletePayload:
         ctx = await _staff(info)
@@ -184,7 +194,7 @@ class CatalogMutation:
             return p.CollectionDeletePayload(errors=from_domain(exc))
         return p.CollectionDeletePayload(deleted_id=_deleted("Collection", pk))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Add products to a collection. Staff with MANAGE_CATALOG.")
     async def collection_products_add(self, info: Info, input: i.CollectionProductsAddInput
                                       ) -> p.CollectionProductsAddPayload:
         ctx = await _staff(info)
@@ -195,7 +205,8 @@ class CatalogMutation:
             return p.CollectionProductsAddPayload(errors=from_domain(exc))
         return p.CollectionProductsAddPayload(collection=await fresh_collection(ctx, pk))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Take products out of a collection. Staff with "
+                                     "MANAGE_CATALOG.")
     async def collection_products_remove(self, info: Info,
                                          input: i.CollectionProductsRemoveInput
                                          ) -> p.CollectionProductsRemovePayload:

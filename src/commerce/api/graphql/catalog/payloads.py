@@ -8,89 +8,135 @@ from commerce.api.graphql.catalog.types import Category, Collection, Product, Pr
 from commerce.api.graphql.errors import UserError
 
 
-@strawberry.type
+@strawberry.type(description="Result of `productCreate`.")
 class ProductCreatePayload:
-    product: Product | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    product: Product | None = strawberry.field(
+        default=None, description="The new product as stored; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `productUpdate`.")
 class ProductUpdatePayload:
-    product: Product | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    product: Product | None = strawberry.field(
+        default=None, description="The product as changed; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `productDelete`.")
 class ProductDeletePayload:
-    deleted_id: strawberry.ID | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    deleted_id: strawberry.ID | None = strawberry.field(
+        default=None, description="ID of the deleted product; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `productVariantCreate`.")
 class ProductVariantCreatePayload:
-    product_variant: ProductVariant | None = None
+    product_variant: ProductVariant | None = strawberry.field(
+        default=None, description="The new variant as stored; null when `errors` is not empty.")
     product: Product | None = strawberry.field(
         default=None, description="The product, with its new price range.")
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `productVariantUpdate`.")
 class ProductVariantUpdatePayload:
-    product_variant: ProductVariant | None = None
-    product: Product | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    product_variant: ProductVariant | None = strawberry.field(
+        default=None, description="The variant as changed; null when `errors` is not empty.")
+    product: Product | None = strawberry.field(
+        default=None, description="The variant's product, with its new price range.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `productVariantDelete`.")
 class ProductVariantDeletePayload:
-    deleted_id: strawberry.ID | None = None
-    product: Product | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    deleted_id: strawberry.ID | None = strawberry.field(
+        default=None, description="ID of the deleted variant; null when `errors` is not empty.")
+    product: Product | None = strawberry.field(
+        default=None, description="The variant's product, with its new price range.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `categoryCreate`.")
 class CategoryCreatePayload:
-    category: Category | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    category: Category | None = strawberry.field(
+        default=None, description="The new category as stored; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `categoryUpdate`.")
 class CategoryUpdatePayload:
-    category: Category | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    category: Category | None = strawberry.field(
+        default=None, description="The category as changed; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `categoryDelete`.")
 class CategoryDeletePayload:
-    deleted_id: strawberry.ID | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    deleted_id: strawberry.ID | None = strawberry.field(
+        default=None, description="ID of the deleted category; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `collectionCreate`.")
 class CollectionCreatePayload:
-    collection: Collection | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    collection: Collection | None = strawberry.field(
+        default=None, description="The new collection as stored; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `collectionUpdate`.")
 class CollectionUpdatePayload:
-    collection: Collection | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    collection: Collection | None = strawberry.field(
+        default=None, description="The collection as changed; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `collectionDelete`.")
 class CollectionDeletePayload:
-    deleted_id: strawberry.ID | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    deleted_id: strawberry.ID | None = strawberry.field(
+        default=None, description="ID of the deleted collection; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `collectionProductsAdd`.")
 class CollectionProductsAddPayload:
-    collection: Collection | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    collection: Collection | None = strawberry.field(
+        default=None, description="The collection after the change; null when `errors` is not "
+                                  "empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `collectionProductsRemove`.")
 class CollectionProductsRemovePayload:
-    collection: Collection | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    collection: Collection | None = strawberry.field(
+        default=None, description="The collection after the change; null when `errors` is not "
+                                  "empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -15,7 +16,8 @@ from commerce.api.graphql.catalog.types import (
     prefetch_products,
 )
 from commerce.api.graphql.context import Info
-from commerce.api.graphql.pagination import Connection, bad_argument, connection
+from commerce.api.graphql.descriptions import describe_values
+from commerce.api.graphql.pagination import After, Connection, First, bad_argument, connection
 from commerce.api.graphql.prefetch import connection_nodes
 from commerce.api.graphql.scalars import Decimal
 from commerce.catalog import queries as catalog
@@ -24,19 +26,32 @@ from commerce.shared.ids import InvalidIdError, decode_int_id
 from commerce.shared.money import MoneyError, parse_amount
 from commerce.shared.pagination import PaginationError
 
-strawberry.enum(ProductSortField, name="ProductSortField")
+strawberry.enum(ProductSortField, name="ProductSortField", description="What products are "
+                "sorted by.")
+describe_values(ProductSortField, {
+    ProductSortField.NAME: "Product name.",
+    ProductSortField.PRICE: "Lowest variant price (products without variants count as 0).",
+    ProductSortField.CREATED_AT: "When the product was created.",
+})
 
 
-@strawberry.enum
+@strawberry.enum(description="Sort order.")
 class SortDirection(Enum):
     ASC = "ASC"
     DESC = "DESC"
 
 
-@strawberry.input
+describe_values(SortDirection, {SortDirection.ASC: "Ascending: A to Z, low to high, old to new.",
+                                SortDirection.DESC: "Descending: Z to A, high to low, new to "
+                                                    "old."})
+
+
+@strawberry.input(description="How to order products; ties are broken by ID.")
 class ProductSortInput:
-    field: ProductSortField = ProductSortField.NAME
-    direction: SortDirection = SortDirection.ASC
+    field: ProductSortField = strawberry.field(
+        default=ProductSortField.NAME, description="What to sort by (default NAME).")
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Ascending (default) or descending.")
 
 
 @strawberry.input(description="All given conditions must hold.")
@@ -45,10 +60,17 @@ class ProductFilterInput:
         default=None, description="Part of a product name or SKU, any case.")
     category_slug: str | None = strawberry.field(
         default=None, description="The category or any of its subcategories.")
-    collection_slug: str | None = None
-    price_min: Decimal | None = None
-    price_max: Decimal | None = None
-    in_stock: bool | None = None
+    collection_slug: str | None = strawberry.field(
+        default=None, description="Only products in the collection with this slug.")
+    price_min: Decimal | None = strawberry.field(
+        default=None, description="Only products with a variant priced at or above this amount "
+                                  "in the shop currency.")
+    price_max: Decimal | None = strawberry.field(
+        default=None, description="Only products with a variant priced at or below this amount "
+                                  "in the shop currency.")
+    in_stock: bool | None = strawberry.field(
+        default=None, description="true: only products with a variant that can be ordered now; "
+                                  "false: only those without.")
     status: ProductStatus | None = strawberry.field(
         default=None, description="Staff only; customers always see active products.")
 
@@ -80,9 +102,12 @@ def _one_of(**values: object) -> None:
 class CatalogQuery:
     @strawberry.field(description="Products visible to the viewer: active ones, or all for "
                                   "staff with MANAGE_CATALOG. At most 100 per page.")
-    async def products(self, info: Info, first: int | None = 20, after: str | None = None,
-                       filter: ProductFilterInput | None = None,
-                       sort_by: ProductSortInput | None = None) -> Connection[Product]:
+    async def products(self, info: Info, first: First = 20, after: After = None,
+                       filter: Annotated[ProductFilterInput | None, strawberry.argument(
+                           description="Conditions the products must meet.")] = None,
+                       sort_by: Annotated[ProductSortInput | None, strawberry.argument(
+                           description="Order of the products (default: by name).")] = None,
+                       ) -> Connection[Product]:
         ctx = info.context
         sort = ProductSort() if sort_by is None else ProductSort(
             field=ProductSortField(sort_by.field),
@@ -99,8 +124,11 @@ class CatalogQuery:
         return result
 
     @strawberry.field(description="A product by ID or slug.")
-    async def product(self, info: Info, id: strawberry.ID | None = None,
-                      slug: str | None = None) -> Product | None:
+    async def product(self, info: Info, id: Annotated[strawberry.ID | None, strawberry.argument(
+                          description="The product's ID; give either `id` or `slug`.")] = None,
+                      slug: Annotated[str | None, strawberry.argument(
+                          description="The product's slug; give either `id` or `slug`.")] = None,
+                      ) -> Product | None:
         _one_of(id=id, slug=slug)
         ctx = info.context
         drafts = await ctx.can(Permission.MANAGE_CATALOG)
@@ -117,8 +145,13 @@ class CatalogQuery:
         return product
 
     @strawberry.field(description="A variant by ID or SKU.")
-    async def product_variant(self, info: Info, id: strawberry.ID | None = None,
-                              sku: str | None = None) -> ProductVariant | None:
+    async def product_variant(
+            self, info: Info,
+            id: Annotated[strawberry.ID | None, strawberry.argument(
+                description="The variant's ID; give either `id` or `sku`.")] = None,
+            sku: Annotated[str | None, strawberry.argument(
+                description="The variant's SKU (exact); give either `id` or `sku`.")] = None,
+            ) -> ProductVariant | None:
         _one_of(id=id, sku=sku)
         ctx = info.context
         if sku is not None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from graphql import GraphQLError
 
 from commerce.accounts.permissions import Permission
 from commerce.api.graphql.catalog.types import Category, Collection
 from commerce.api.graphql.context import Info
-from commerce.api.graphql.pagination import Connection, bad_argument, connection
+from commerce.api.graphql.pagination import After, Connection, First, bad_argument, connection
 from commerce.catalog import taxonomy_queries as taxonomy
 from commerce.shared.ids import InvalidIdError, decode_int_id
 from commerce.shared.pagination import PaginationError
@@ -40,8 +42,10 @@ def _pk(global_id: strawberry.ID, type_name: str) -> int | None:
 @strawberry.type
 class TaxonomyQuery:
     @strawberry.field(description="Categories by name. At most 100 per page.")
-    async def categories(self, info: Info, first: int | None = 20, after: str | None = None,
-                         filter: CategoryFilterInput | None = None) -> Connection[Category]:
+    async def categories(self, info: Info, first: First = 20, after: After = None,
+                         filter: Annotated[CategoryFilterInput | None, strawberry.argument(
+                             description="Conditions the categories must meet.")] = None,
+                         ) -> Connection[Category]:
         flt = filter or CategoryFilterInput()
         try:
             parent_id = None if flt.parent_id is None else decode_int_id(
@@ -54,8 +58,11 @@ class TaxonomyQuery:
         return connection(page, Category.from_row)
 
     @strawberry.field(description="A category by ID or slug.")
-    async def category(self, info: Info, id: strawberry.ID | None = None,
-                       slug: str | None = None) -> Category | None:
+    async def category(self, info: Info, id: Annotated[strawberry.ID | None, strawberry.argument(
+                           description="The category's ID; give either `id` or `slug`.")] = None,
+                       slug: Annotated[str | None, strawberry.argument(
+                           description="The category's slug; give either `id` or `slug`.")
+                       ] = None) -> Category | None:
         _exactly_one(id=id, slug=slug)
         if slug is not None:
             row = await taxonomy.category_by_slug(info.context.reader, slug)
@@ -65,8 +72,8 @@ class TaxonomyQuery:
 
     @strawberry.field(description="Published collections by name (all of them for staff with "
                                   "MANAGE_CATALOG). At most 100 per page.")
-    async def collections(self, info: Info, first: int | None = 20,
-                          after: str | None = None) -> Connection[Collection]:
+    async def collections(self, info: Info, first: First = 20,
+                          after: After = None) -> Connection[Collection]:
         ctx = info.context
         try:
             page = await taxonomy.list_collections(
@@ -78,8 +85,13 @@ class TaxonomyQuery:
 
     @strawberry.field(description="A collection by ID or slug; null when unpublished, unless "
                                   "the viewer is staff with MANAGE_CATALOG.")
-    async def collection(self, info: Info, id: strawberry.ID | None = None,
-                         slug: str | None = None) -> Collection | None:
+    async def collection(
+            self, info: Info,
+            id: Annotated[strawberry.ID | None, strawberry.argument(
+                description="The collection's ID; give either `id` or `slug`.")] = None,
+            slug: Annotated[str | None, strawberry.argument(
+                description="The collection's slug; give either `id` or `slug`.")] = None,
+            ) -> Collection | None:
         _exactly_one(id=id, slug=slug)
         ctx = info.context
         found: Collection | None = None

@@ -12,6 +12,7 @@ from strawberry.types.nodes import SelectedField
 
 from commerce.accounts.permissions import Permission
 from commerce.api.graphql.context import Info
+from commerce.api.graphql.descriptions import describe_values
 from commerce.api.graphql.inventory.types import Stock
 from commerce.api.graphql.money import Money, PriceRange
 from commerce.api.graphql.node import Node
@@ -20,18 +21,26 @@ from commerce.api.graphql.prefetch import load_all, now_or_later
 from commerce.shared.ids import encode_id
 
 
-@strawberry.enum
+@strawberry.enum(description="Publication state of a product.")
 class ProductStatus(Enum):
     DRAFT = "DRAFT"
     ACTIVE = "ACTIVE"
     ARCHIVED = "ARCHIVED"
 
 
-@strawberry.type
+describe_values(ProductStatus, {
+    ProductStatus.DRAFT: "Being prepared: hidden from storefronts and not for sale.",
+    ProductStatus.ACTIVE: "Published: visible in the storefront and for sale.",
+    ProductStatus.ARCHIVED: "Withdrawn: hidden from storefronts and not for sale; kept for "
+                            "history.",
+})
+
+
+@strawberry.type(description="A product image, shown in display order.")
 class ProductImage(Node):
     id: strawberry.ID
-    url: str
-    alt: str
+    url: str = strawberry.field(description="Absolute http(s) URL of the image.")
+    alt: str = strawberry.field(description="Alternative text for screen readers; may be empty.")
 
     @classmethod
     def from_row(cls, row: Any) -> ProductImage:
@@ -40,16 +49,18 @@ class ProductImage(Node):
 
 @strawberry.type(description="A chosen option of a variant, such as Size: M.")
 class SelectedOption:
-    name: str
-    value: str
+    name: str = strawberry.field(
+        description="The option, one of the product's `optionNames` (e.g. Size).")
+    value: str = strawberry.field(description="The chosen value (e.g. M).")
 
 
-@strawberry.type
+@strawberry.type(description="A node of the category tree; a product belongs to at most one "
+                             "category.")
 class Category(Node):
     id: strawberry.ID
-    name: str
-    slug: str
-    description: str
+    name: str = strawberry.field(description="Display name.")
+    slug: str = strawberry.field(description="Unique URL handle, e.g. `green-tea`.")
+    description: str = strawberry.field(description="Plain-text description; may be empty.")
     pk: strawberry.Private[int]
     parent_id: strawberry.Private[int | None]
 
@@ -59,7 +70,9 @@ class Category(Node):
                    slug=row.slug, description=row.description, pk=row.id,
                    parent_id=row.parent_id)
 
-    @strawberry.field(graphql_type=Optional["Category"])
+    @strawberry.field(
+        description="The parent category; null for a top-level category.",
+        graphql_type=Optional["Category"])
     def parent(self, info: Info) -> Awaitable[Category | None] | None:
         if self.parent_id is None:
             return None
@@ -74,9 +87,9 @@ class Category(Node):
 @strawberry.type(description="A hand-picked group of products, e.g. \"Summer sale\".")
 class Collection(Node):
     id: strawberry.ID
-    name: str
-    slug: str
-    description: str
+    name: str = strawberry.field(description="Display name.")
+    slug: str = strawberry.field(description="Unique URL handle, e.g. `summer-sale`.")
+    description: str = strawberry.field(description="Plain-text description; may be empty.")
     is_published: bool = strawberry.field(
         description="Unpublished collections are visible to staff only.")
     pk: strawberry.Private[int]
@@ -88,20 +101,32 @@ class Collection(Node):
                    is_published=row.is_published, pk=row.id)
 
 
-@strawberry.type
+@strawberry.type(description="A purchasable version of a product (one SKU), e.g. the M size of a "
+                             "T-shirt. Visible with its product only.")
 class ProductVariant(Node):
     id: strawberry.ID
-    sku: str
-    barcode: str | None
-    name: str
-    price: Money
-    compare_at_price: Money | None
-    weight_grams: int | None
-    track_inventory: bool
-    selected_options: list[SelectedOption]
+    sku: str = strawberry.field(
+        description="Stock-keeping unit, unique across the catalog, no spaces.")
+    barcode: str | None = strawberry.field(
+        description="EAN/UPC or other barcode; null when not set.")
+    name: str = strawberry.field(
+        description="Variant name, e.g. \"M / Blue\"; may be empty.")
+    price: Money = strawberry.field(
+        description="Unit price in the shop currency, before tax and discounts.")
+    compare_at_price: Money | None = strawberry.field(
+        description="Former or list price shown struck through; null when not set.")
+    weight_grams: int | None = strawberry.field(
+        description="Shipping weight of one unit in grams; null when not set (counts as 0 for "
+                    "weight-based shipping rates).")
+    track_inventory: bool = strawberry.field(
+        description="Whether stock is counted; untracked variants are always in stock.")
+    selected_options: list[SelectedOption] = strawberry.field(
+        description="The variant's value for each of the product's options.")
     quantity_available: int | None = strawberry.field(
         description="Units that can be ordered now; null when stock is not tracked.")
-    in_stock: bool
+    in_stock: bool = strawberry.field(
+        description="Whether at least one unit can be ordered now (always true when stock is not "
+                    "tracked).")
     allow_backorder: bool = strawberry.field(
         description="Whether it can be ordered beyond the stock on hand.")
     pk: strawberry.Private[int]
@@ -146,21 +171,27 @@ class ProductVariant(Node):
         await require_any(info.context, Permission.MANAGE_INVENTORY, Permission.MANAGE_CATALOG)
         return await info.context.loaders.stocks_by_variant_id.load(self.pk)
 
-    @strawberry.field(graphql_type=Annotated["Product", strawberry.lazy(__name__)])
+    @strawberry.field(
+        description="The product this variant belongs to.",
+        graphql_type=Annotated["Product", strawberry.lazy(__name__)])
     def product(self, info: Info) -> Awaitable[Product | None]:
         return info.context.loaders.product_by_id.load(self.product_id)
 
 
-@strawberry.type
+@strawberry.type(description="A product as shown in the catalog, with its variants. Storefronts "
+                             "see ACTIVE products only; staff with MANAGE_CATALOG see all.")
 class Product(Node):
     id: strawberry.ID
-    name: str
-    slug: str
-    description: str
-    status: ProductStatus
-    option_names: list[str]
-    created_at: datetime
-    updated_at: datetime
+    name: str = strawberry.field(description="Display name.")
+    slug: str = strawberry.field(description="Unique URL handle, e.g. `green-tea`.")
+    description: str = strawberry.field(description="Plain-text description; may be empty.")
+    status: ProductStatus = strawberry.field(
+        description="Publication state; only ACTIVE products are visible and for sale.")
+    option_names: list[str] = strawberry.field(
+        description="Names of the options its variants vary by, e.g. Size, Colour; empty for a "
+                    "single-variant product.")
+    created_at: datetime = strawberry.field(description="When the product was created (UTC).")
+    updated_at: datetime = strawberry.field(description="When the product was last changed (UTC).")
     pk: strawberry.Private[int]
     category_id: strawberry.Private[int | None]
     min_price: strawberry.Private[int | None]
@@ -184,19 +215,24 @@ class Product(Node):
         return PriceRange(min=Money.of(self.min_price, self.currency),
                           max=Money.of(self.max_price, self.currency))
 
-    @strawberry.field(graphql_type=Category | None)
+    @strawberry.field(
+        description="The product's category; null when it has none.",
+        graphql_type=Category | None)
     def category(self, info: Info) -> Category | Awaitable[Category | None] | None:
         if self.category_id is None:
             return None
         return now_or_later(info.context.loaders.category_by_id, self.category_id)
 
-    @strawberry.field(graphql_type=list[ProductVariant])
+    @strawberry.field(
+        description="The product's variants, in display order.",
+        graphql_type=list[ProductVariant])
     def variants(self, info: Info) -> list[ProductVariant] | Awaitable[list[ProductVariant]]:
         return now_or_later(info.context.loaders.variants_by_product_id, self.pk)
 
     @strawberry.field(graphql_type=list[ProductImage],
                       description="Images in display order; `first` limits how many.")
-    def images(self, info: Info, first: int | None = None
+    def images(self, info: Info, first: Annotated[int | None, strawberry.argument(
+                   description="At most this many images; null for all.")] = None
                ) -> list[ProductImage] | Awaitable[list[ProductImage]]:
         return now_or_later(info.context.loaders.images_by_product_id, (self.pk, first))
 

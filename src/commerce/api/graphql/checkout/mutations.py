@@ -32,19 +32,23 @@ def cart_token(global_id: strawberry.ID) -> str:
     return token
 
 
-@strawberry.input
+@strawberry.input(description="The cart to check out.")
 class CheckoutCompleteInput:
-    cart_id: strawberry.ID
+    cart_id: strawberry.ID = strawberry.field(
+        description="The cart's ID (it carries the cart's secret).")
     payment_method: PaymentMethod | None = strawberry.field(
         default=None, description="Defaults to the cart's choice, else BANK_TRANSFER.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `checkoutComplete`.")
 class CheckoutCompletePayload:
     order: Order | None = strawberry.field(
         default=None, description="The placed order (the same one when the cart was already "
                                   "completed), with its token.")
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(
+        description="Why no order was placed (CART_EMPTY, EMAIL_REQUIRED, "
+                    "INSUFFICIENT_STOCK...); empty on success.",
+        default_factory=list)
 
 
 @strawberry.type

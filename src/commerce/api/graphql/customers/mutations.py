@@ -13,35 +13,47 @@ from commerce.customers import service
 from commerce.shared.errors import DomainError
 
 
-@strawberry.input
+@strawberry.input(description="A staff note to add to a customer's record.")
 class CustomerNoteAddInput:
-    customer_id: strawberry.ID
+    customer_id: strawberry.ID = strawberry.field(
+        description="The customer, by Customer or User ID.")
     message: str = strawberry.field(description="At most 5000 characters.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `customerNoteAdd`.")
 class CustomerNoteAddPayload:
-    note: CustomerNote | None = None
-    customer: Customer | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    note: CustomerNote | None = strawberry.field(
+        default=None, description="The new note; null when `errors` is not empty.")
+    customer: Customer | None = strawberry.field(
+        default=None, description="The customer with the new note.")
+    errors: list[UserError] = strawberry.field(
+        description="Why no note was added; empty on success.",
+        default_factory=list)
 
 
 @strawberry.input(description="Fields left out (or null) keep their value.")
 class CustomerUpdateInput:
-    id: strawberry.ID
-    email: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
+    id: strawberry.ID = strawberry.field(description="The customer, by Customer or User ID.")
+    email: str | None = strawberry.field(
+        default=None, description="E-mail address, at most 254 characters; stored lower-case and "
+                                  "unique.")
+    first_name: str | None = strawberry.field(
+        default=None, description="Given name, at most 128 characters.")
+    last_name: str | None = strawberry.field(
+        default=None, description="Family name, at most 128 characters.")
     is_active: bool | None = strawberry.field(
         default=None, description="False disables the account and revokes all its tokens.")
     note: str | None = strawberry.field(
         default=None, description="The account's free-text note (replaced, not appended).")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `customerUpdate`.")
 class CustomerUpdatePayload:
-    customer: Customer | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    customer: Customer | None = strawberry.field(
+        default=None, description="The customer as changed; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
 async def fresh_customer(ctx: Context, pk: int) -> Customer | None:

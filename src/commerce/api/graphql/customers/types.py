@@ -15,6 +15,7 @@ from commerce.api.graphql.money import Money
 from commerce.api.graphql.node import Node
 from commerce.api.graphql.orders.queries import orders_of_user
 from commerce.api.graphql.orders.types import OrderConnection
+from commerce.api.graphql.pagination import After, First
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError
 from commerce.shared.ids import InvalidIdError, decode_id, encode_id
@@ -48,9 +49,9 @@ NO_ORDERS = CustomerStats()
 
 @strawberry.type(description="A staff note on a customer's record.")
 class CustomerNote:
-    id: strawberry.ID
-    message: str
-    created_at: datetime
+    id: strawberry.ID = strawberry.field(description="Opaque ID of the note.")
+    message: str = strawberry.field(description="The note's text.")
+    created_at: datetime = strawberry.field(description="When the note was written (UTC).")
     pk: strawberry.Private[int]
     author_id: strawberry.Private[int | None]
 
@@ -71,13 +72,13 @@ class CustomerNote:
                              "aggregates, addresses and staff notes. Needs MANAGE_CUSTOMERS.")
 class Customer(Node):
     id: strawberry.ID
-    email: str
-    first_name: str
-    last_name: str
+    email: str = strawberry.field(description="E-mail address, lower-case; used to sign in.")
+    first_name: str = strawberry.field(description="Given name; may be empty.")
+    last_name: str = strawberry.field(description="Family name; may be empty.")
     is_active: bool = strawberry.field(
         description="False when staff disabled the account: it cannot sign in.")
     note: str = strawberry.field(description="A free-text note kept on the account.")
-    date_joined: datetime
+    date_joined: datetime = strawberry.field(description="When the account was created (UTC).")
     pk: strawberry.Private[int]
 
     @classmethod
@@ -95,12 +96,13 @@ class Customer(Node):
     def addresses(self, info: Info) -> Awaitable[list[Address]]:
         return info.context.loaders.addresses_by_user_id.load(self.pk)
 
-    @strawberry.field
+    @strawberry.field(description="The customer's default shipping address; null when none is "
+                                  "set.")
     async def default_shipping_address(self, info: Info) -> Address | None:
         addresses = await info.context.loaders.addresses_by_user_id.load(self.pk)
         return next((a for a in addresses if a.is_default_shipping), None)
 
-    @strawberry.field
+    @strawberry.field(description="The customer's default billing address; null when none is set.")
     async def default_billing_address(self, info: Info) -> Address | None:
         addresses = await info.context.loaders.addresses_by_user_id.load(self.pk)
         return next((a for a in addresses if a.is_default_billing), None)
@@ -121,8 +123,8 @@ class Customer(Node):
 
     @strawberry.field(description="Orders placed under this account, newest first. Meant for "
                                   "one customer: on a listing it costs a statement per row.")
-    async def orders(self, info: Info, first: int | None = 20,
-                     after: str | None = None) -> OrderConnection:
+    async def orders(self, info: Info, first: First = 20,
+                     after: After = None) -> OrderConnection:
         return await orders_of_user(info, self.pk, first, after)
 
     @strawberry.field(graphql_type=list[CustomerNote], description="Staff notes, newest first.")

@@ -23,39 +23,60 @@ _VALUE = ("PERCENTAGE: percent off (\"10\", \"12.5\"); FIXED_AMOUNT: amount off 
           "currency (\"5.00\"); FREE_SHIPPING: leave out.")
 
 
-@strawberry.input
+@strawberry.input(description="A new discount code.")
 class DiscountCodeCreateInput:
     code: str = strawberry.field(description="Letters, digits, '-' and '_'; stored upper-case.")
-    kind: DiscountKind
+    kind: DiscountKind = strawberry.field(description="What the code takes off.")
     value: Decimal | None = strawberry.field(default=None, description=_VALUE)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = strawberry.field(default=None,
-                                                description="Exclusive; after startsAt.")
-    min_subtotal: Decimal | None = None
+    starts_at: datetime | None = strawberry.field(
+        default=None, description="Valid from this instant; null: at once. Give a time zone, "
+                                  "e.g. `2025-06-01T00:00:00Z`.")
+    ends_at: datetime | None = strawberry.field(
+        default=None, description="Valid until this instant, exclusive; after startsAt. Give "
+                                  "a time zone, e.g. `2025-06-01T00:00:00Z`.")
+    min_subtotal: Decimal | None = strawberry.field(
+        default=None, description="The cart subtotal needed, in the shop currency; null: no "
+                                  "minimum.")
     usage_limit: int | None = strawberry.field(default=None, description="null: unlimited.")
     usage_limit_per_customer: int | None = strawberry.field(
         default=None, description="Per e-mail address; null: unlimited.")
-    is_active: bool = True
+    is_active: bool = strawberry.field(
+        default=True, description="Whether the code can be used (default true).")
 
 
 @strawberry.input(description="Fields left out stay as they are; a new kind needs a value.")
 class DiscountCodeUpdateInput:
-    id: strawberry.ID
-    code: str | None = strawberry.UNSET
-    kind: DiscountKind | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The discount code to change.")
+    code: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new code: letters, digits, '-' and '_', at most "
+                                              "64 characters; stored upper-case.")
+    kind: DiscountKind | None = strawberry.field(
+        default=strawberry.UNSET, description="A new kind; needs a `value` to match (none for "
+                                              "FREE_SHIPPING).")
     value: Decimal | None = strawberry.field(default=strawberry.UNSET, description=_VALUE)
-    starts_at: datetime | None = strawberry.UNSET
-    ends_at: datetime | None = strawberry.UNSET
-    min_subtotal: Decimal | None = strawberry.UNSET
+    starts_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="Valid from this instant; null: at once. Give a "
+                                              "time zone, e.g. `2025-06-01T00:00:00Z`.")
+    ends_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="Valid until this instant, exclusive; null: no "
+                                              "end. Give a time zone, e.g. "
+                                              "`2025-06-01T00:00:00Z`.")
+    min_subtotal: Decimal | None = strawberry.field(
+        default=strawberry.UNSET, description="The cart subtotal needed, in the shop currency; "
+                                              "null: no minimum.")
     usage_limit: int | None = strawberry.field(
         default=strawberry.UNSET, description="Not below timesUsed; null: unlimited.")
-    usage_limit_per_customer: int | None = strawberry.UNSET
-    is_active: bool | None = strawberry.UNSET
+    usage_limit_per_customer: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Per e-mail address, at least 1; null: unlimited.")
+    is_active: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="false switches the code off without deleting its "
+                                              "history.")
 
 
 @strawberry.input(description="Only a code that has never been used; deactivate the others.")
 class DiscountCodeDeleteInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The discount code; one already used is IN_USE.")
 
 
 def _aware(d: Decoder, moment: datetime | None, path: str) -> datetime | None:

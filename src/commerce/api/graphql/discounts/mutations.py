@@ -17,22 +17,31 @@ from commerce.shared.ids import encode_id
 PERMISSION = Permission.MANAGE_CATALOG
 
 
-@strawberry.type
+@strawberry.type(description="Result of `discountCodeCreate`.")
 class DiscountCodeCreatePayload:
-    discount_code: DiscountCode | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    discount_code: DiscountCode | None = strawberry.field(
+        default=None, description="The new code; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why no code was created; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `discountCodeUpdate`.")
 class DiscountCodeUpdatePayload:
-    discount_code: DiscountCode | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    discount_code: DiscountCode | None = strawberry.field(
+        default=None, description="The code as changed; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `discountCodeDelete`.")
 class DiscountCodeDeletePayload:
-    deleted_id: strawberry.ID | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    deleted_id: strawberry.ID | None = strawberry.field(
+        default=None, description="ID of the deleted code; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was deleted; empty on success.",
+        default_factory=list)
 
 
 async def _staff(info: Info) -> Context:
@@ -59,7 +68,8 @@ class DiscountMutation:
             return DiscountCodeCreatePayload(errors=from_domain(exc))
         return DiscountCodeCreatePayload(discount_code=await _fresh(ctx, pk))
 
-    @strawberry.mutation(description="Change a discount code's terms; carts see them at once.")
+    @strawberry.mutation(description="Change a discount code's terms; carts see them at once. "
+                                     "Staff with MANAGE_CATALOG.")
     async def discount_code_update(self, info: Info, input: i.DiscountCodeUpdateInput
                                    ) -> DiscountCodeUpdatePayload:
         ctx = await _staff(info)
@@ -71,7 +81,8 @@ class DiscountMutation:
             return DiscountCodeUpdatePayload(errors=from_domain(exc))
         return DiscountCodeUpdatePayload(discount_code=await _fresh(ctx, pk))
 
-    @strawberry.mutation(description="Delete a code that has never been used.")
+    @strawberry.mutation(description="Delete a code that has never been used. Staff with "
+                                     "MANAGE_CATALOG.")
     async def discount_code_delete(self, info: Info, input: i.DiscountCodeDeleteInput
                                    ) -> DiscountCodeDeletePayload:
         ctx = await _staff(info)

@@ -21,18 +21,20 @@ from commerce.shared.percent import format_percent
 class DiscountCode(Node):
     id: strawberry.ID
     code: str = strawberry.field(description="Upper-case; shoppers may type any case.")
-    kind: DiscountKind
+    kind: DiscountKind = strawberry.field(description="What the code takes off.")
     percentage: Decimal | None = strawberry.field(
         description="PERCENTAGE codes: percent off, e.g. \"10\" or \"12.5\".")
-    starts_at: datetime | None
+    starts_at: datetime | None = strawberry.field(
+        description="Valid from this instant (UTC); null: no start limit.")
     ends_at: datetime | None = strawberry.field(description="Exclusive: expired from then on.")
     usage_limit: int | None = strawberry.field(description="Uses over all customers; null: "
                                                            "unlimited.")
     usage_limit_per_customer: int | None = strawberry.field(
         description="Uses per e-mail address; null: unlimited.")
     times_used: int = strawberry.field(description="Orders placed with the code.")
-    is_active: bool
-    created_at: datetime
+    is_active: bool = strawberry.field(
+        description="Whether staff have it switched on; inactive codes never apply.")
+    created_at: datetime = strawberry.field(description="When the code was created (UTC).")
     pk: strawberry.Private[int]
     value: strawberry.Private[int]
     min_subtotal_minor: strawberry.Private[int | None]

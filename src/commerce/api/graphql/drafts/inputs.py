@@ -61,8 +61,9 @@ def _given(value: Any) -> bool:
 
 @strawberry.input(description="A variant to put on the draft, optionally at a price staff set.")
 class DraftOrderLineInput:
-    variant_id: strawberry.ID
-    quantity: int = 1
+    variant_id: strawberry.ID = strawberry.field(
+        description="The variant; its product must be ACTIVE.")
+    quantity: int = strawberry.field(default=1, description="Units, 1-999 per line (default 1).")
     unit_price: Decimal | None = strawberry.field(
         default=None, description="Override the catalog price (a Decimal in the shop currency); "
                                   "needs priceOverrideReason.")
@@ -81,20 +82,32 @@ def _lines(d: Decoder, lines: list[DraftOrderLineInput]) -> list[DraftLine]:
     return found
 
 
-@strawberry.input
+@strawberry.input(description="A new draft order.")
 class DraftOrderCreateInput:
     channel: SalesChannel = strawberry.field(
         description="How the order was taken: PHONE, EMAIL, IN_STORE or MARKETPLACE.")
     customer_id: strawberry.ID | None = strawberry.field(
         default=None, description="A Customer (or User) ID; fills in the customer's e-mail "
                                   "and default addresses where not given.")
-    email: str | None = None
-    shipping_address: AddressInput | None = None
-    billing_address: AddressInput | None = None
-    shipping_method_id: strawberry.ID | None = None
-    discount_code: str | None = None
-    customer_note: str | None = None
-    lines: list[DraftOrderLineInput] = strawberry.field(default_factory=list)
+    email: str | None = strawberry.field(
+        default=None, description="The buyer's e-mail address (at most 254 characters).")
+    shipping_address: AddressInput | None = strawberry.field(
+        default=None, description="Where to ship; left out: the customer's default shipping "
+                                  "address, if any.")
+    billing_address: AddressInput | None = strawberry.field(
+        default=None, description="Where to bill; left out: the customer's default billing "
+                                  "address, else the order bills the shipping address.")
+    shipping_method_id: strawberry.ID | None = strawberry.field(
+        default=None, description="One of the draft's availableShippingMethods; needs a shipping "
+                                  "address.")
+    discount_code: str | None = strawberry.field(
+        default=None, description="A discount code to apply; it must apply to the draft as it "
+                                  "stands.")
+    customer_note: str | None = strawberry.field(
+        default=None, description="The customer's note to the shop, at most 5000 characters.")
+    lines: list[DraftOrderLineInput] = strawberry.field(
+        description="Lines to start with.",
+        default_factory=list)
 
     def decode(self, currency: str) -> tuple[DraftFields, list[DraftLine]]:
         d = Decoder(currency)
@@ -118,15 +131,26 @@ class DraftOrderCreateInput:
 
 @strawberry.input(description="Fields left out keep their value; null clears one.")
 class DraftOrderUpdateInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The draft order; a completed draft cannot change.")
     customer_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="null makes it a guest order.")
-    email: str | None = strawberry.UNSET
-    shipping_address: AddressInput | None = strawberry.UNSET
-    billing_address: AddressInput | None = strawberry.UNSET
-    shipping_method_id: strawberry.ID | None = strawberry.UNSET
-    discount_code: str | None = strawberry.UNSET
-    customer_note: str | None = strawberry.UNSET
+    email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The buyer's e-mail address (at most 254 "
+                                              "characters).")
+    shipping_address: AddressInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Where to ship; null clears it.")
+    billing_address: AddressInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Where to bill; null clears it.")
+    shipping_method_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="One of the draft's availableShippingMethods; "
+                                              "needs a shipping address. null clears the choice.")
+    discount_code: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A discount code to apply; it must apply to the "
+                                              "draft as it stands. null removes it.")
+    customer_note: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The customer's note to the shop, at most 5000 "
+                                              "characters.")
 
     def decode(self, currency: str) -> tuple[int, DraftFields]:
         d = Decoder(currency)
@@ -150,9 +174,10 @@ class DraftOrderUpdateInput:
         return draft_id, header
 
 
-@strawberry.input
+@strawberry.input(description="Lines to add to a draft order.")
 class DraftOrderLinesAddInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The draft order; a completed draft cannot change.")
     lines: list[DraftOrderLineInput] = strawberry.field(
         description="A variant already on the draft gets more units (and the new price, if "
                     "one is given).")
@@ -167,18 +192,21 @@ class DraftOrderLinesAddInput:
 
 @strawberry.input(description="Left out: unchanged. unitPrice null removes the override.")
 class DraftOrderLineUpdateInput:
-    line_id: strawberry.ID
+    line_id: strawberry.ID = strawberry.field(description="The DraftOrderLine to change.")
     quantity: int | None = strawberry.field(default=None, description="0 removes the line.")
     unit_price: Decimal | None = strawberry.field(
         default=strawberry.UNSET, description="A new price (needs priceOverrideReason), or null "
                                               "for the catalog price again.")
-    price_override_reason: str | None = None
+    price_override_reason: str | None = strawberry.field(
+        default=None, description="Why the price is overridden, at most 500 characters; needed "
+                                  "with a unitPrice.")
 
 
-@strawberry.input
+@strawberry.input(description="Changes to lines of a draft order.")
 class DraftOrderLinesUpdateInput:
-    id: strawberry.ID
-    lines: list[DraftOrderLineUpdateInput]
+    id: strawberry.ID = strawberry.field(
+        description="The draft order; a completed draft cannot change.")
+    lines: list[DraftOrderLineUpdateInput] = strawberry.field(description="The lines to change.")
 
     def decode(self, currency: str) -> tuple[int, list[DraftLineChange]]:
         d = Decoder(currency)
@@ -197,10 +225,12 @@ class DraftOrderLinesUpdateInput:
         return draft_id, changes
 
 
-@strawberry.input
+@strawberry.input(description="Lines to remove from a draft order.")
 class DraftOrderLinesRemoveInput:
-    id: strawberry.ID
-    line_ids: list[strawberry.ID]
+    id: strawberry.ID = strawberry.field(
+        description="The draft order; a completed draft cannot change.")
+    line_ids: list[strawberry.ID] = strawberry.field(
+        description="IDs of the DraftOrderLines to remove.")
 
     def decode(self, currency: str) -> tuple[int, list[int]]:
         d = Decoder(currency)
@@ -211,12 +241,12 @@ class DraftOrderLinesRemoveInput:
         return draft_id, line_ids
 
 
-@strawberry.input
+@strawberry.input(description="A draft order to throw away.")
 class DraftOrderDeleteInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The draft order; it must not be completed.")
 
 
-@strawberry.input
+@strawberry.input(description="A draft order to place.")
 class DraftOrderCompleteInput:
-    id: strawberry.ID
-    payment_method: PaymentMethod
+    id: strawberry.ID = strawberry.field(description="The draft order.")
+    payment_method: PaymentMethod = strawberry.field(description="How the customer pays.")

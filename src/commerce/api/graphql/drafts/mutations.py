@@ -30,47 +30,68 @@ async def fresh_draft(ctx: Context, draft_id: int) -> DraftOrder | None:
     return await ctx.loaders.draft_order_by_id.load(draft_id)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `draftOrderCreate`.")
 class DraftOrderCreatePayload:
-    draft_order: DraftOrder | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    draft_order: DraftOrder | None = strawberry.field(
+        default=None, description="The new draft; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `draftOrderUpdate`.")
 class DraftOrderUpdatePayload:
-    draft_order: DraftOrder | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    draft_order: DraftOrder | None = strawberry.field(
+        default=None, description="The draft as changed; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `draftOrderLinesAdd`.")
 class DraftOrderLinesAddPayload:
-    draft_order: DraftOrder | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    draft_order: DraftOrder | None = strawberry.field(
+        default=None, description="The draft as changed; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `draftOrderLinesUpdate`.")
 class DraftOrderLinesUpdatePayload:
-    draft_order: DraftOrder | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    draft_order: DraftOrder | None = strawberry.field(
+        default=None, description="The draft as changed; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `draftOrderLinesRemove`.")
 class DraftOrderLinesRemovePayload:
-    draft_order: DraftOrder | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    draft_order: DraftOrder | None = strawberry.field(
+        default=None, description="The draft as changed; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `draftOrderDelete`.")
 class DraftOrderDeletePayload:
-    deleted_id: strawberry.ID | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    deleted_id: strawberry.ID | None = strawberry.field(
+        default=None, description="ID of the deleted draft; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was deleted; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `draftOrderComplete`.")
 class DraftOrderCompletePayload:
     order: Order | None = strawberry.field(default=None, description="The placed order.")
-    draft_order: DraftOrder | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    draft_order: DraftOrder | None = strawberry.field(
+        default=None, description="The draft, now completed; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why no order was placed; empty on success.",
+        default_factory=list)
 
 
 @strawberry.type

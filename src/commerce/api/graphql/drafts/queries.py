@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from commerce.accounts.permissions import Permission
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.drafts.types import DraftOrder
-from commerce.api.graphql.pagination import Connection, bad_argument, connection
+from commerce.api.graphql.pagination import After, Connection, First, bad_argument, connection
 from commerce.drafts import queries as drafts
 from commerce.shared.ids import InvalidIdError, decode_int_id
 from commerce.shared.pagination import PaginationError
@@ -17,8 +19,8 @@ from commerce.shared.pagination import PaginationError
 class DraftOrdersQuery:
     @strawberry.field(description="Drafts not yet completed, newest first. Each priced field "
                                   "costs one quote per draft. Needs MANAGE_ORDERS.")
-    async def draft_orders(self, info: Info, first: int | None = 20,
-                           after: str | None = None) -> Connection[DraftOrder]:
+    async def draft_orders(self, info: Info, first: First = 20,
+                           after: After = None) -> Connection[DraftOrder]:
         ctx = info.context
         await ctx.require_staff(Permission.MANAGE_ORDERS)
         try:
@@ -29,7 +31,8 @@ class DraftOrdersQuery:
 
     @strawberry.field(description="A draft by ID, completed or not; null when there is none. "
                                   "Needs MANAGE_ORDERS.")
-    async def draft_order(self, info: Info, id: strawberry.ID) -> DraftOrder | None:
+    async def draft_order(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="The draft order's ID.")]) -> DraftOrder | None:
         ctx = info.context
         await ctx.require_staff(Permission.MANAGE_ORDERS)
         try:

@@ -50,17 +50,23 @@ class DraftOrderLine(CartLine):
                              "under the same stock rules. Needs MANAGE_ORDERS.")
 class DraftOrder(Node):
     id: strawberry.ID
-    channel: SalesChannel
-    email: str | None
-    shipping_address: AddressDetails | None
-    billing_address: AddressDetails | None
+    channel: SalesChannel = strawberry.field(description="How the order was taken.")
+    email: str | None = strawberry.field(
+        description="The buyer's e-mail address; completing needs one.")
+    shipping_address: AddressDetails | None = strawberry.field(
+        description="Where to ship; null until set.")
+    billing_address: AddressDetails | None = strawberry.field(
+        description="Where to bill; null until set (the order then bills the shipping address).")
     discount_code: str | None = strawberry.field(
         description="The code entered; see discountError for whether it applies now.")
-    customer_note: str
-    is_completed: bool
-    completed_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    customer_note: str = strawberry.field(
+        description="The customer's note to the shop, copied to the order; may be empty.")
+    is_completed: bool = strawberry.field(
+        description="Whether the draft has become an order; a completed draft cannot change.")
+    completed_at: datetime | None = strawberry.field(
+        description="When it became an order (UTC); null until then.")
+    created_at: datetime = strawberry.field(description="When the draft was started (UTC).")
+    updated_at: datetime = strawberry.field(description="When the draft last changed (UTC).")
     pk: strawberry.Private[int]
     user_id: strawberry.Private[int | None]
     created_by_id: strawberry.Private[int | None]
@@ -135,7 +141,7 @@ class DraftOrder(Node):
         q = await self.quote(info)
         return None if q.shipping is None else AvailableShippingMethod.of(q.shipping, q.currency)
 
-    @strawberry.field
+    @strawberry.field(description="What the order would cost now, in the shop currency.")
     async def cost(self, info: Info) -> CartCost:
         return CartCost.of(await self.quote(info), info.context.settings.prices_include_tax)
 

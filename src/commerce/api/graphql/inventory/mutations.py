@@ -21,13 +21,15 @@ from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError, Problems
 
 
-@strawberry.input
+@strawberry.input(description="A new warehouse.")
 class WarehouseCreateInput:
-    name: str
+    name: str = strawberry.field(description="Display name, 1-250 characters.")
     code: str = strawberry.field(description="Unique; letters, digits, '-' and '_'.")
-    street_address_1: str = ""
-    city: str = ""
-    postal_code: str = ""
+    street_address_1: str = strawberry.field(
+        default="", description="Street line, at most 256 characters.")
+    city: str = strawberry.field(default="", description="City, at most 256 characters.")
+    postal_code: str = strawberry.field(
+        default="", description="Postal code, at most 32 characters.")
     country_code: str = strawberry.field(default="US", description="ISO 3166-1 alpha-2.")
     priority: int = strawberry.field(default=0, description="Lower is preferred.")
     is_active: bool = strawberry.field(
@@ -36,21 +38,31 @@ class WarehouseCreateInput:
 
 @strawberry.input(description="Fields left out stay as they are.")
 class WarehouseUpdateInput:
-    id: strawberry.ID
-    name: str | None = strawberry.UNSET
-    code: str | None = strawberry.UNSET
-    street_address_1: str | None = strawberry.UNSET
-    city: str | None = strawberry.UNSET
-    postal_code: str | None = strawberry.UNSET
-    country_code: str | None = strawberry.UNSET
-    priority: int | None = strawberry.UNSET
-    is_active: bool | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The warehouse to change.")
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Display name, 1-250 characters.")
+    code: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Unique short code, 1-64 letters, digits, '-' and "
+                                              "'_'.")
+    street_address_1: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Street line, at most 256 characters.")
+    city: str | None = strawberry.field(
+        default=strawberry.UNSET, description="City, at most 256 characters.")
+    postal_code: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Postal code, at most 32 characters.")
+    country_code: str | None = strawberry.field(
+        default=strawberry.UNSET, description="ISO 3166-1 alpha-2 country code.")
+    priority: int | None = strawberry.field(
+        default=strawberry.UNSET, description="0-1,000,000; lower is preferred when stock is "
+                                              "taken.")
+    is_active: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Whether its stock can be sold.")
 
 
 @strawberry.input(description="Creates the stock row when the variant has none there yet.")
 class StockSetInput:
-    variant_id: strawberry.ID
-    warehouse_id: strawberry.ID
+    variant_id: strawberry.ID = strawberry.field(description="The variant.")
+    warehouse_id: strawberry.ID = strawberry.field(description="The warehouse.")
     quantity: int = strawberry.field(
         description="Units on hand; at least 0 and at least what is allocated.")
     expected_quantity: int | None = strawberry.field(
@@ -61,32 +73,41 @@ class StockSetInput:
 
 @strawberry.input(description="Add or remove units on hand, e.g. found, damaged or lost.")
 class StockAdjustInput:
-    variant_id: strawberry.ID
-    warehouse_id: strawberry.ID
+    variant_id: strawberry.ID = strawberry.field(description="The variant.")
+    warehouse_id: strawberry.ID = strawberry.field(description="The warehouse.")
     delta: int = strawberry.field(
         description="Units to add (positive) or remove (negative). On hand never goes below "
                     "zero or below what is allocated to orders (INSUFFICIENT_STOCK).")
     reason: str = strawberry.field(description="Why, for the journal (required).")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `warehouseCreate`.")
 class WarehouseCreatePayload:
-    warehouse: Warehouse | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    warehouse: Warehouse | None = strawberry.field(
+        default=None, description="The new warehouse; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was created; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `warehouseUpdate`.")
 class WarehouseUpdatePayload:
-    warehouse: Warehouse | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    warehouse: Warehouse | None = strawberry.field(
+        default=None, description="The warehouse as changed; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `stockSet`.")
 class StockSetPayload:
-    stock: Stock | None = None
+    stock: Stock | None = strawberry.field(
+        default=None, description="The stock row as changed; null when `errors` is not empty.")
     product_variant: ProductVariant | None = strawberry.field(
         default=None, description="The variant, with its new availability.")
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed (e.g. STOCK_CHANGED); empty on success.",
+        default_factory=list)
 
 
 _UPDATABLE = ("name", "code", "street_address_1", "city", "postal_code", "country_code",
@@ -111,12 +132,15 @@ def _changes(data: WarehouseUpdateInput) -> tuple[int, service.WarehouseChanges]
     return pk, service.WarehouseChanges(**values)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `stockAdjust`.")
 class StockAdjustPayload:
-    stock: Stock | None = None
+    stock: Stock | None = strawberry.field(
+        default=None, description="The stock row as changed; null when `errors` is not empty.")
     product_variant: ProductVariant | None = strawberry.field(
         default=None, description="The variant, with its new availability.")
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed (e.g. INSUFFICIENT_STOCK); empty on success.",
+        default_factory=list)
 
 
 def _stock_target(data: StockSetInput | StockAdjustInput) -> tuple[int, int]:
@@ -147,7 +171,7 @@ async def _fresh_stock(ctx: Context, variant_id: int, warehouse_id: int
 
 @strawberry.type
 class InventoryMutation:
-    @strawberry.mutation
+    @strawberry.mutation(description="Create a warehouse. Staff with MANAGE_INVENTORY.")
     async def warehouse_create(self, info: Info, input: WarehouseCreateInput
                                ) -> WarehouseCreatePayload:
         ctx = info.context
@@ -159,7 +183,8 @@ class InventoryMutation:
             return WarehouseCreatePayload(errors=from_domain(exc))
         return WarehouseCreatePayload(warehouse=await _fresh_warehouse(ctx, pk))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Change a warehouse; fields left out stay as they are. "
+                                     "Staff with MANAGE_INVENTORY.")
     async def warehouse_update(self, info: Info, input: WarehouseUpdateInput
                                ) -> WarehouseUpdatePayload:
         ctx = info.context
@@ -170,7 +195,8 @@ class InventoryMutation:
             return WarehouseUpdatePayload(errors=from_domain(exc))
         return WarehouseUpdatePayload(warehouse=await _fresh_warehouse(ctx, pk))
 
-    @strawberry.mutation(description="Set the units on hand of a variant in a warehouse.")
+    @strawberry.mutation(description="Set the units on hand of a variant in a warehouse. "
+                                     "Staff with MANAGE_INVENTORY.")
     async def stock_set(self, info: Info, input: StockSetInput) -> StockSetPayload:
         ctx = info.context
         viewer = await ctx.require_staff(Permission.MANAGE_INVENTORY)
@@ -184,7 +210,8 @@ class InventoryMutation:
         stock, variant = await _fresh_stock(ctx, variant_id, warehouse_id)
         return StockSetPayload(stock=stock, product_variant=variant)
 
-    @strawberry.mutation(description="Add or remove units on hand, with a reason.")
+    @strawberry.mutation(description="Add or remove units on hand, with a reason. Staff with "
+                                     "MANAGE_INVENTORY.")
     async def stock_adjust(self, info: Info, input: StockAdjustInput) -> StockAdjustPayload:
         ctx = info.context
         viewer = await ctx.require_staff(Permission.MANAGE_INVENTORY)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from commerce.accounts.permissions import Permission
 from commerce.api.graphql.catalog.types import ProductVariant
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.inventory.types import StockMovement, Warehouse
-from commerce.api.graphql.pagination import Connection, bad_argument, connection
+from commerce.api.graphql.pagination import After, Connection, First, bad_argument, connection
 from commerce.api.graphql.permissions import require_any
 from commerce.inventory import queries as inventory
 from commerce.inventory.journal import MovementReason
@@ -18,12 +20,16 @@ from commerce.shared.pagination import PaginationError
 DEFAULT_LOW_STOCK_THRESHOLD = 5
 
 
-@strawberry.input
+@strawberry.input(description="Conditions stock movements must meet; all given must hold.")
 class StockMovementFilter:
-    variant_id: strawberry.ID | None = None
-    warehouse_id: strawberry.ID | None = None
-    reason: MovementReason | None = None
-    order_id: strawberry.ID | None = None
+    variant_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only movements of this variant.")
+    warehouse_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only movements in this warehouse.")
+    reason: MovementReason | None = strawberry.field(
+        default=None, description="Only movements with this reason.")
+    order_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only movements caused by this order.")
 
 
 def _movement_filter(flt: StockMovementFilter | None) -> inventory.MovementFilter:
@@ -45,8 +51,8 @@ def _movement_filter(flt: StockMovementFilter | None) -> inventory.MovementFilte
 class InventoryQuery:
     @strawberry.field(description="Warehouses by priority. Staff with MANAGE_INVENTORY or "
                                   "MANAGE_CATALOG only. At most 100 per page.")
-    async def warehouses(self, info: Info, first: int | None = 20,
-                         after: str | None = None) -> Connection[Warehouse]:
+    async def warehouses(self, info: Info, first: First = 20,
+                         after: After = None) -> Connection[Warehouse]:
         await require_any(info.context, Permission.MANAGE_INVENTORY, Permission.MANAGE_CATALOG)
         try:
             page = await inventory.list_warehouses(info.context.reader, first=first,
@@ -57,9 +63,10 @@ class InventoryQuery:
 
     @strawberry.field(description="The stock movements journal, newest first. Staff with "
                                   "MANAGE_INVENTORY. At most 100 per page.")
-    async def stock_movements(self, info: Info, first: int | None = 20,
-                              after: str | None = None,
-                              filter: StockMovementFilter | None = None
+    async def stock_movements(self, info: Info, first: First = 20,
+                              after: After = None,
+                              filter: Annotated[StockMovementFilter | None, strawberry.argument(
+                                  description="Conditions the movements must meet.")] = None,
                               ) -> Connection[StockMovement]:
         await info.context.require_staff(Permission.MANAGE_INVENTORY)
         flt = _movement_filter(filter)
@@ -75,9 +82,12 @@ class InventoryQuery:
                                   "are at or below their lowStockThreshold, or `threshold` for "
                                   "variants without one; scarcest first. Staff with "
                                   "MANAGE_INVENTORY. At most 100 per page.")
-    async def low_stock_variants(self, info: Info, first: int | None = 20,
-                                 after: str | None = None,
-                                 threshold: int = DEFAULT_LOW_STOCK_THRESHOLD
+    async def low_stock_variants(self, info: Info, first: First = 20,
+                                 after: After = None,
+                                 threshold: Annotated[int, strawberry.argument(
+                                     description="Units, 0 or more, for variants without their "
+                                                 "own lowStockThreshold.")
+                                 ] = DEFAULT_LOW_STOCK_THRESHOLD,
                                  ) -> Connection[ProductVariant]:
         await info.context.require_staff(Permission.MANAGE_INVENTORY)
         if threshold < 0:

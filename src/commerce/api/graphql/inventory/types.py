@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from commerce.api.graphql.context import Info
+from commerce.api.graphql.descriptions import describe_values
 from commerce.api.graphql.node import Node
 from commerce.inventory.journal import MovementReason
 from commerce.shared.ids import encode_id
@@ -22,19 +23,30 @@ strawberry.enum(MovementReason, name="StockMovementReason",
                 description="Why stock changed: ALLOCATION to an order, RELEASE (order "
                             "canceled), ADJUSTMENT or SET by staff; RECEIPT, SHIPMENT and "
                             "RETURN arrive with purchasing, fulfillment and returns.")
+describe_values(MovementReason, {
+    MovementReason.ALLOCATION: "Units were allocated to an order (checkout).",
+    MovementReason.RELEASE: "Units allocated to an order were released (order canceled).",
+    MovementReason.ADJUSTMENT: "Staff added or removed units on hand (stockAdjust).",
+    MovementReason.SET: "Staff set the units on hand after a count (stockSet).",
+    MovementReason.RECEIPT: "Units were received from a supplier.",
+    MovementReason.SHIPMENT: "Units left the warehouse in a shipment.",
+    MovementReason.RETURN: "Units came back from a customer return.",
+})
 
 
 @strawberry.type(description="A place stock is kept. Staff only.")
 class Warehouse(Node):
     id: strawberry.ID
-    name: str
-    code: str
-    street_address_1: str
-    city: str
-    postal_code: str
-    country_code: str
+    name: str = strawberry.field(description="Display name.")
+    code: str = strawberry.field(
+        description="Unique short code, e.g. \"MAIN\".")
+    street_address_1: str = strawberry.field(description="Street line; may be empty.")
+    city: str = strawberry.field(description="City; may be empty.")
+    postal_code: str = strawberry.field(description="Postal code; may be empty.")
+    country_code: str = strawberry.field(description="ISO 3166-1 alpha-2 country code.")
     priority: int = strawberry.field(description="Lower is preferred when stock is taken.")
-    is_active: bool
+    is_active: bool = strawberry.field(
+        description="Whether its stock can be sold; inactive warehouses are skipped.")
     pk: strawberry.Private[int]
 
     @classmethod
@@ -61,21 +73,23 @@ class Stock:
     def available(self) -> int:
         return self.quantity - self.allocated
 
-    @strawberry.field(graphql_type=Warehouse)
+    @strawberry.field(
+        description="The warehouse this stock is in.",
+        graphql_type=Warehouse)
     def warehouse(self, info: Info) -> Awaitable[Warehouse | None]:
         return info.context.loaders.warehouse_by_id.load(self.warehouse_id)
 
 
 @strawberry.type(description="One change to a stock row, with why and who. Staff only.")
 class StockMovement:
-    id: strawberry.ID
-    reason: MovementReason
+    id: strawberry.ID = strawberry.field(description="Opaque ID of the movement.")
+    reason: MovementReason = strawberry.field(description="Why the stock changed.")
     quantity_delta: int = strawberry.field(description="Change to units on hand.")
     allocated_delta: int = strawberry.field(description="Change to units allocated.")
     quantity_after: int = strawberry.field(description="Units on hand after the change.")
     allocated_after: int = strawberry.field(description="Units allocated after the change.")
     note: str = strawberry.field(description="The reason staff gave for an adjustment.")
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When the change happened (UTC).")
     order_id: strawberry.ID | None = strawberry.field(
         description="The order that allocated or released the stock.")
     variant_pk: strawberry.Private[int]
@@ -96,12 +110,15 @@ class StockMovement:
             order_pk=row.order_id)
 
     @strawberry.field(
+        description="The variant whose stock changed; null once deleted.",
         graphql_type=Annotated["ProductVariant", strawberry.lazy(
             "commerce.api.graphql.catalog.types")] | None)
     def variant(self, info: Info) -> Awaitable[ProductVariant | None]:
         return info.context.loaders.variant_by_id.load(self.variant_pk)
 
-    @strawberry.field(graphql_type=Warehouse | None)
+    @strawberry.field(
+        description="The warehouse whose stock changed; null once deleted.",
+        graphql_type=Warehouse | None)
     def warehouse(self, info: Info) -> Awaitable[Warehouse | None]:
         return info.context.loaders.warehouse_by_id.load(self.warehouse_pk)
 

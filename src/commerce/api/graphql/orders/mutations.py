@@ -48,73 +48,78 @@ def _max_length(value: str, limit: int, field: str) -> str:
 
 @strawberry.type
 class OrderPayload:
-    order: Order | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    order: Order | None = strawberry.field(
+        default=None, description="The order as changed; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="An order to cancel.")
 class OrderCancelInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The order.")
     reason: str = strawberry.field(default="", description="Recorded in the order's history.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `orderCancel`.")
 class OrderCancelPayload(OrderPayload):
     pass
 
 
-@strawberry.input
+@strawberry.input(description="An order to put on hold.")
 class OrderHoldInput:
-    id: strawberry.ID
-    reason: str = ""
+    id: strawberry.ID = strawberry.field(description="The order.")
+    reason: str = strawberry.field(default="", description="Why; recorded in the order's history.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `orderHold`.")
 class OrderHoldPayload(OrderPayload):
     pass
 
 
-@strawberry.input
+@strawberry.input(description="An order to take off hold.")
 class OrderReleaseInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The order.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `orderRelease`.")
 class OrderReleasePayload(OrderPayload):
     pass
 
 
-@strawberry.input
+@strawberry.input(description="An internal note for an order's history.")
 class OrderNoteAddInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The order.")
     message: str = strawberry.field(description="An internal note, at most 5000 characters.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `orderNoteAdd`.")
 class OrderNoteAddPayload(OrderPayload):
     pass
 
 
-@strawberry.input
+@strawberry.input(description="A pay-later order whose payment arrived.")
 class OrderMarkAsPaidInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The order.")
     reference: str = strawberry.field(
         default="", description="E.g. the bank transfer's reference; at most 500 characters.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `orderMarkAsPaid`.")
 class OrderMarkAsPaidPayload(OrderPayload):
     pass
 
 
 @strawberry.input(description="Give the addresses to replace; each replaces all its fields.")
 class OrderUpdateInput:
-    id: strawberry.ID
-    shipping_address: AddressInput | None = None
-    billing_address: AddressInput | None = None
+    id: strawberry.ID = strawberry.field(description="The order.")
+    shipping_address: AddressInput | None = strawberry.field(
+        default=None, description="The new shipping address.")
+    billing_address: AddressInput | None = strawberry.field(
+        default=None, description="The new billing address.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of `orderUpdate`.")
 class OrderUpdatePayload(OrderPayload):
     pass
 

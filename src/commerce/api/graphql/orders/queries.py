@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -16,8 +16,9 @@ from graphql import GraphQLError
 from commerce.accounts.permissions import Permission
 from commerce.api.graphql.catalog.queries import SortDirection
 from commerce.api.graphql.context import Info
+from commerce.api.graphql.descriptions import describe_values
 from commerce.api.graphql.orders.types import Order, OrderConnection, prefetch_orders
-from commerce.api.graphql.pagination import bad_argument, connection
+from commerce.api.graphql.pagination import After, First, bad_argument, connection
 from commerce.api.graphql.permissions import require_any
 from commerce.api.graphql.prefetch import connection_nodes
 from commerce.orders import queries as orders
@@ -26,22 +27,32 @@ from commerce.orders.state import FulfillmentStatus, OrderStatus, PaymentStatus
 from commerce.shared.ids import InvalidIdError, decode_int_id
 from commerce.shared.pagination import Page, PaginationError
 
-strawberry.enum(OrderSortField, name="OrderSortField")
+strawberry.enum(OrderSortField, name="OrderSortField", description="What orders are sorted by.")
+describe_values(OrderSortField, {
+    OrderSortField.CREATED_AT: "When the order was placed.",
+    OrderSortField.NUMBER: "The order number.",
+    OrderSortField.TOTAL: "The order total.",
+})
 
 MAX_TOKEN_LENGTH = 64  # the column's width; longer input cannot match
 
 
-@strawberry.input
+@strawberry.input(description="How to order orders; ties are broken by ID.")
 class OrderSortInput:
-    field: OrderSortField = OrderSortField.CREATED_AT
-    direction: SortDirection = SortDirection.DESC
+    field: OrderSortField = strawberry.field(
+        default=OrderSortField.CREATED_AT, description="What to sort by (default CREATED_AT).")
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.DESC, description="Descending (default) or ascending.")
 
 
 @strawberry.input(description="All given conditions must hold.")
 class OrderFilterInput:
-    status: OrderStatus | None = None
-    payment_status: PaymentStatus | None = None
-    fulfillment_status: FulfillmentStatus | None = None
+    status: OrderStatus | None = strawberry.field(
+        default=None, description="Only orders in this status.")
+    payment_status: PaymentStatus | None = strawberry.field(
+        default=None, description="Only orders with this payment status.")
+    fulfillment_status: FulfillmentStatus | None = strawberry.field(
+        default=None, description="Only orders with this fulfillment status.")
     customer_id: strawberry.ID | None = strawberry.field(
         default=None, description="A customer's User ID.")
     search: str | None = strawberry.field(
@@ -115,7 +126,9 @@ async def orders_of_user(info: Info, user_id: int, first: int | None,
 class OrdersQuery:
     @strawberry.field(description="An order by the token given at checkout (the guest's "
                                   "confirmation link). Anyone holding the token may read it.")
-    async def order_by_token(self, info: Info, token: str) -> Order | None:
+    async def order_by_token(self, info: Info, token: Annotated[str, strawberry.argument(
+            description="The order's token, as returned by checkoutComplete.")]
+                             ) -> Order | None:
         if not token or len(token) > MAX_TOKEN_LENGTH:
             return None
         row = await orders.order_by_token(info.context.reader, token)
@@ -123,7 +136,8 @@ class OrdersQuery:
 
     @strawberry.field(description="One of your orders by ID, or any order for staff with "
                                   "MANAGE_ORDERS; null when not found or not yours.")
-    async def order(self, info: Info, id: strawberry.ID) -> Order | None:
+    async def order(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="The order's ID.")]) -> Order | None:
         try:
             pk = decode_int_id(str(id), "Order")
         except InvalidIdError:
@@ -132,9 +146,12 @@ class OrdersQuery:
 
     @strawberry.field(description="All orders, newest first unless `sortBy` says otherwise. "
                                   "Needs MANAGE_ORDERS. At most 100 per page.")
-    async def orders(self, info: Info, first: int | None = 20, after: str | None = None,
-                     filter: OrderFilterInput | None = None,
-                     sort_by: OrderSortInput | None = None) -> OrderConnection:
+    async def orders(self, info: Info, first: First = 20, after: After = None,
+                     filter: Annotated[OrderFilterInput | None, strawberry.argument(
+                         description="Conditions the orders must meet.")] = None,
+                     sort_by: Annotated[OrderSortInput | None, strawberry.argument(
+                         description="Order of the results (default: newest first).")] = None,
+                     ) -> OrderConnection:
         ctx = info.context
         await ctx.require_staff(Permission.MANAGE_ORDERS)
         sort = OrderSort() if sort_by is None else OrderSort(

@@ -23,6 +23,7 @@ from commerce.api.graphql.address_details import AddressDetails
 from commerce.api.graphql.catalog.types import ProductVariant
 from commerce.api.graphql.channels import Attribution
 from commerce.api.graphql.context import Info
+from commerce.api.graphql.descriptions import describe_values
 from commerce.api.graphql.money import Money
 from commerce.api.graphql.node import Node
 from commerce.api.graphql.pagination import Connection
@@ -36,9 +37,43 @@ from commerce.shared.ids import encode_id
 strawberry.enum(OrderStatus, name="OrderStatus",
                 description="OPEN may go ON_HOLD (and back), COMPLETED or CANCELED; "
                             "ON_HOLD may be CANCELED.")
-strawberry.enum(PaymentStatus, name="PaymentStatus")
-strawberry.enum(FulfillmentStatus, name="FulfillmentStatus")
-strawberry.enum(OrderEventType, name="OrderEventType")
+strawberry.enum(PaymentStatus, name="PaymentStatus", description="How far an order is paid.")
+strawberry.enum(FulfillmentStatus, name="FulfillmentStatus",
+                description="How far an order has shipped.")
+strawberry.enum(OrderEventType, name="OrderEventType",
+                description="What an entry of an order's history records.")
+describe_values(OrderStatus, {
+    OrderStatus.OPEN: "Placed and being processed.",
+    OrderStatus.ON_HOLD: "Paused by staff (orderHold); its stock stays allocated. orderRelease "
+                         "makes it OPEN again.",
+    OrderStatus.CANCELED: "Canceled; its allocated stock was released. Final.",
+    OrderStatus.COMPLETED: "Done; nothing more happens to it. Final.",
+})
+describe_values(PaymentStatus, {
+    PaymentStatus.NOT_PAID: "Nothing paid yet (pay-later orders start here).",
+    PaymentStatus.PENDING: "A payment has started and awaits its outcome.",
+    PaymentStatus.AUTHORIZED: "The amount is authorized but not yet captured.",
+    PaymentStatus.PAID: "Paid in full.",
+    PaymentStatus.PARTIALLY_REFUNDED: "Paid, and part of it refunded.",
+    PaymentStatus.REFUNDED: "Paid, and all of it refunded.",
+    PaymentStatus.VOIDED: "An authorization or pending payment was canceled before capture.",
+    PaymentStatus.FAILED: "The last payment attempt failed; it may be retried.",
+})
+describe_values(FulfillmentStatus, {
+    FulfillmentStatus.UNFULFILLED: "Nothing has shipped yet.",
+    FulfillmentStatus.PARTIALLY_FULFILLED: "Some units have shipped.",
+    FulfillmentStatus.FULFILLED: "Every unit has shipped.",
+    FulfillmentStatus.DELIVERED: "The shipment has been delivered.",
+})
+describe_values(OrderEventType, {
+    OrderEventType.PLACED: "The order was placed (amount: its total).",
+    OrderEventType.NOTE_ADDED: "Staff added an internal note (visible to MANAGE_ORDERS only).",
+    OrderEventType.MARKED_AS_PAID: "Staff recorded the payment (amount: the amount paid).",
+    OrderEventType.CANCELED: "The order was canceled.",
+    OrderEventType.STATUS_CHANGED: "The order's status changed (hold or release).",
+    OrderEventType.ADDRESS_UPDATED: "Staff changed the shipping or billing address.",
+    OrderEventType.STOCK_RELEASED: "Stock allocated to the order was released.",
+})
 
 # Staff who may see who placed an order and who acted on it.
 _PEOPLE_VIEWERS = (Permission.MANAGE_ORDERS, Permission.MANAGE_CUSTOMERS)
@@ -51,18 +86,27 @@ class PaymentMethod(Enum):
     CASH_ON_DELIVERY = "CASH_ON_DELIVERY"
 
 
+describe_values(PaymentMethod, {
+    PaymentMethod.BANK_TRANSFER: "The customer pays by bank transfer (the default).",
+    PaymentMethod.CASH_ON_DELIVERY: "The customer pays the carrier on delivery.",
+})
+
+
 @strawberry.type(description="One product line of an order: a snapshot taken at purchase.")
 class OrderLine:
-    id: strawberry.ID
-    product_name: str
-    variant_name: str
-    sku: str
-    quantity: int
-    quantity_fulfilled: int
-    unit_price: Money
+    id: strawberry.ID = strawberry.field(description="Opaque ID of the line.")
+    product_name: str = strawberry.field(description="The product's name at purchase.")
+    variant_name: str = strawberry.field(
+        description="The variant's name at purchase; may be empty.")
+    sku: str = strawberry.field(description="The variant's SKU at purchase.")
+    quantity: int = strawberry.field(description="Units ordered.")
+    quantity_fulfilled: int = strawberry.field(
+        description="Units shipped so far, 0 to `quantity`.")
+    unit_price: Money = strawberry.field(
+        description="Price of one unit at purchase, in the order's currency.")
     subtotal: Money = strawberry.field(description="Unit price x quantity.")
     discount: Money = strawberry.field(description="This line's share of the order discount.")
-    tax: Money
+    tax: Money = strawberry.field(description="This line's share of the tax.")
     total: Money = strawberry.field(description="Subtotal - discount + tax (prices excluding "
                                                 "tax), or subtotal - discount (including).")
     price_override_reason: str | None = strawberry.field(
@@ -96,10 +140,11 @@ class OrderLine:
 
 @strawberry.type(description="One entry of an order's history.")
 class OrderEvent:
-    id: strawberry.ID
-    type: OrderEventType
-    message: str
-    created_at: datetime
+    id: strawberry.ID = strawberry.field(description="Opaque ID of the event.")
+    type: OrderEventType = strawberry.field(description="What happened.")
+    message: str = strawberry.field(
+        description="A human-readable account (reason, note text...); may be empty.")
+    created_at: datetime = strawberry.field(description="When it happened (UTC).")
     amount: Money | None = strawberry.field(
         description="The amount involved (placed: total; paid: amount paid), if any.")
     data: str = strawberry.field(description="Details as a JSON object; amounts in minor "
@@ -127,28 +172,44 @@ class OrderEvent:
 @strawberry.type(description="A placed order.")
 class Order(Node):
     id: strawberry.ID
-    number: str
-    email: str
-    channel: SalesChannel
-    attribution: Attribution
-    status: OrderStatus
-    payment_status: PaymentStatus
-    fulfillment_status: FulfillmentStatus
-    payment_method: PaymentMethod
-    created_at: datetime
-    updated_at: datetime
-    subtotal: Money
-    discount: Money
+    number: str = strawberry.field(
+        description="Human-readable order number, unique; quote it to the shop.")
+    email: str = strawberry.field(
+        description="The buyer's e-mail address; confirmations go there.")
+    channel: SalesChannel = strawberry.field(description="The sales channel the order came from.")
+    attribution: Attribution = strawberry.field(
+        description="Marketing attribution copied from the cart.")
+    status: OrderStatus = strawberry.field(
+        description="Where the order is in its life (see OrderStatus).")
+    payment_status: PaymentStatus = strawberry.field(description="How far the order is paid.")
+    fulfillment_status: FulfillmentStatus = strawberry.field(
+        description="How far the order has shipped.")
+    payment_method: PaymentMethod = strawberry.field(description="How the customer pays.")
+    created_at: datetime = strawberry.field(description="When the order was placed (UTC).")
+    updated_at: datetime = strawberry.field(description="When the order last changed (UTC).")
+    subtotal: Money = strawberry.field(
+        description="Sum of the lines' unit price x quantity, in the order's currency.")
+    discount: Money = strawberry.field(
+        description="Discount on the lines (a free-shipping code shows in `shipping` instead).")
     shipping: Money = strawberry.field(description="After any free-shipping discount.")
     tax: Money = strawberry.field(description="On lines and shipping.")
-    total: Money
-    amount_paid: Money
-    amount_due: Money
-    shipping_method_name: str
-    shipping_address: AddressDetails | None
-    billing_address: AddressDetails | None
-    discount_code: str | None
-    customer_note: str
+    total: Money = strawberry.field(
+        description="What the customer pays: subtotal - discount + shipping + tax with "
+                    "tax-exclusive prices, or subtotal - discount + shipping with tax-inclusive "
+                    "prices.")
+    amount_paid: Money = strawberry.field(description="How much has been paid so far.")
+    amount_due: Money = strawberry.field(description="total - amountPaid, never below zero.")
+    shipping_method_name: str = strawberry.field(
+        description="Name of the shipping method chosen at checkout.")
+    shipping_address: AddressDetails | None = strawberry.field(
+        description="Where the order ships; null when none was given.")
+    billing_address: AddressDetails | None = strawberry.field(
+        description="Where to bill (the shipping address when no billing address was "
+                    "given); null when neither was given.")
+    discount_code: str | None = strawberry.field(
+        description="The discount code applied at checkout; null for none.")
+    customer_note: str = strawberry.field(
+        description="The customer's note to the shop; may be empty.")
     pk: strawberry.Private[int]
     user_id: strawberry.Private[int | None]
     currency: strawberry.Private[str]
@@ -189,7 +250,9 @@ class Order(Node):
             return self.secret
         return None
 
-    @strawberry.field(graphql_type=list[OrderLine])
+    @strawberry.field(
+        description="The order's lines, in the order they were added.",
+        graphql_type=list[OrderLine])
     def lines(self, info: Info) -> list[OrderLine] | Awaitable[list[OrderLine]]:
         return now_or_later(info.context.loaders.lines_by_order_id, self.pk)
 

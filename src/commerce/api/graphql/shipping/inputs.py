@@ -38,9 +38,9 @@ def finish(d: Decoder, check: Callable[[Problems], object]) -> None:
     d.done()
 
 
-@strawberry.input
+@strawberry.input(description="A new shipping zone.")
 class ShippingZoneCreateInput:
-    name: str
+    name: str = strawberry.field(description="Staff-facing name, 1-250 characters.")
     countries: list[str] = strawberry.field(
         default_factory=list,
         description="ISO 3166-1 alpha-2 codes. A country in several zones gets the methods "
@@ -49,37 +49,51 @@ class ShippingZoneCreateInput:
 
 @strawberry.input(description="Fields left out stay as they are.")
 class ShippingZoneUpdateInput:
-    id: strawberry.ID
-    name: str | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The zone to change.")
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Staff-facing name, 1-250 characters.")
     countries: list[str] | None = strawberry.field(
         default=strawberry.UNSET, description="Replaces the whole list.")
 
 
 @strawberry.input(description="Deletes the zone with its methods and rates.")
 class ShippingZoneDeleteInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The zone to delete.")
 
 
 @strawberry.input(description="A price band; minimums inclusive, maximums exclusive, "
                               "null = open.")
 class ShippingRateInput:
-    price: Decimal
-    min_weight_grams: int | None = None
-    max_weight_grams: int | None = None
-    min_order_value: Decimal | None = None
-    max_order_value: Decimal | None = None
+    price: Decimal = strawberry.field(
+        description="The shipping price when the band applies, in the shop currency.")
+    min_weight_grams: int | None = strawberry.field(
+        default=None, description="Lowest cart weight in grams (inclusive); null: no minimum.")
+    max_weight_grams: int | None = strawberry.field(
+        default=None, description="Highest cart weight in grams (exclusive); greater than the "
+                                  "minimum; null: no maximum.")
+    min_order_value: Decimal | None = strawberry.field(
+        default=None, description="Lowest cart value after discounts (inclusive), in the shop "
+                                  "currency; null: no minimum.")
+    max_order_value: Decimal | None = strawberry.field(
+        default=None, description="Highest cart value after discounts (exclusive), in the shop "
+                                  "currency; null: no maximum.")
 
 
-@strawberry.input
+@strawberry.input(description="A new shipping method of a zone.")
 class ShippingMethodCreateInput:
-    zone_id: strawberry.ID
-    name: str
-    description: str = ""
-    min_delivery_days: int = 1
-    max_delivery_days: int = 5
+    zone_id: strawberry.ID = strawberry.field(description="The zone it ships to.")
+    name: str = strawberry.field(description="Name shown to shoppers, 1-250 characters.")
+    description: str = strawberry.field(
+        default="", description="What shoppers should know, at most 1000 characters.")
+    min_delivery_days: int = strawberry.field(
+        default=1, description="Fewest days to deliver, 0-365 (default 1).")
+    max_delivery_days: int = strawberry.field(
+        default=5, description="Most days to deliver, 0-365, not below the minimum "
+                               "(default 5).")
     free_over: Decimal | None = strawberry.field(
         default=None, description="Carts worth at least this (after discounts) ship free.")
-    is_active: bool = True
+    is_active: bool = strawberry.field(
+        default=True, description="Whether carts are offered it (default true).")
     rates: list[ShippingRateInput] = strawberry.field(
         default_factory=list,
         description="Without a band that covers the cart, the method is not offered "
@@ -88,25 +102,34 @@ class ShippingMethodCreateInput:
 
 @strawberry.input(description="Fields left out stay as they are.")
 class ShippingMethodUpdateInput:
-    id: strawberry.ID
-    zone_id: strawberry.ID | None = strawberry.UNSET
-    name: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    min_delivery_days: int | None = strawberry.UNSET
-    max_delivery_days: int | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The method to change.")
+    zone_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Move it to another zone.")
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Name shown to shoppers, 1-250 characters.")
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="What shoppers should know, at most 1000 "
+                                              "characters.")
+    min_delivery_days: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Fewest days to deliver, 0-365.")
+    max_delivery_days: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Most days to deliver, 0-365, not below "
+                                              "the minimum.")
     free_over: Decimal | None = strawberry.field(
         default=strawberry.UNSET, description="null: never free.")
-    is_active: bool | None = strawberry.UNSET
+    is_active: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Whether carts are offered it.")
     rates: list[ShippingRateInput] | None = strawberry.field(
         default=strawberry.UNSET, description="Given: replaces every band of the method.")
 
 
-@strawberry.input
+@strawberry.input(description="A shipping method to delete.")
 class ShippingMethodDeleteInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The method; carts that chose it must choose again.")
 
 
-@strawberry.input
+@strawberry.input(description="A new tax rate.")
 class TaxRateCreateInput:
     country_code: str = strawberry.field(description="ISO 3166-1 alpha-2.")
     rate: Decimal = strawberry.field(
@@ -114,23 +137,32 @@ class TaxRateCreateInput:
     country_area: str = strawberry.field(
         default="", description="A region code (e.g. \"CA\" in the US) whose rate overrides "
                                 "the country's; \"\" = the whole country.")
-    applies_to_shipping: bool = True
-    name: str = ""
+    applies_to_shipping: bool = strawberry.field(
+        default=True, description="Whether shipping is taxed too (default true).")
+    name: str = strawberry.field(
+        default="", description="Staff-facing name, e.g. \"VAT\".")
 
 
 @strawberry.input(description="Fields left out stay as they are.")
 class TaxRateUpdateInput:
-    id: strawberry.ID
-    country_code: str | None = strawberry.UNSET
-    rate: Decimal | None = strawberry.UNSET
-    country_area: str | None = strawberry.UNSET
-    applies_to_shipping: bool | None = strawberry.UNSET
-    name: str | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The tax rate to change.")
+    country_code: str | None = strawberry.field(
+        default=strawberry.UNSET, description="ISO 3166-1 alpha-2 country code.")
+    rate: Decimal | None = strawberry.field(
+        default=strawberry.UNSET, description="Percent with at most two decimals, e.g. \"20\" or "
+                                              "\"7.25\".")
+    country_area: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Region code whose rate overrides the country's; "
+                                              "\"\" for the whole country.")
+    applies_to_shipping: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Whether shipping is taxed too.")
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Staff-facing name, e.g. \"VAT\".")
 
 
-@strawberry.input
+@strawberry.input(description="A tax rate to delete.")
 class TaxRateDeleteInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The tax rate.")
 
 
 def zone_data(data: ShippingZoneCreateInput) -> rules.ZoneData:

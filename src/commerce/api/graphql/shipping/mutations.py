@@ -16,60 +16,87 @@ from commerce.shipping import service, taxes
 PERMISSION = Permission.MANAGE_ORDERS
 
 
-@strawberry.type
+@strawberry.type(description="Result of `shippingZoneCreate`.")
 class ShippingZoneCreatePayload:
-    shipping_zone: ShippingZone | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    shipping_zone: ShippingZone | None = strawberry.field(
+        default=None, description="The new zone; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `shippingZoneUpdate`.")
 class ShippingZoneUpdatePayload:
-    shipping_zone: ShippingZone | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    shipping_zone: ShippingZone | None = strawberry.field(
+        default=None, description="The zone as changed; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `shippingZoneDelete`.")
 class ShippingZoneDeletePayload:
-    deleted_id: strawberry.ID | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    deleted_id: strawberry.ID | None = strawberry.field(
+        default=None, description="ID of the deleted object; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was deleted; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `shippingMethodCreate`.")
 class ShippingMethodCreatePayload:
-    shipping_method: ShippingMethod | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    shipping_method: ShippingMethod | None = strawberry.field(
+        default=None, description="The new method; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `shippingMethodUpdate`.")
 class ShippingMethodUpdatePayload:
-    shipping_method: ShippingMethod | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    shipping_method: ShippingMethod | None = strawberry.field(
+        default=None, description="The method as changed; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `shippingMethodDelete`.")
 class ShippingMethodDeletePayload:
-    deleted_id: strawberry.ID | None = None
+    deleted_id: strawberry.ID | None = strawberry.field(
+        default=None, description="ID of the deleted object; null when `errors` is not empty.")
     shipping_zone: ShippingZone | None = strawberry.field(
         default=None, description="The zone, with its remaining methods.")
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was deleted; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `taxRateCreate`.")
 class TaxRateCreatePayload:
-    tax_rate: TaxRate | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    tax_rate: TaxRate | None = strawberry.field(
+        default=None, description="The new tax rate; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `taxRateUpdate`.")
 class TaxRateUpdatePayload:
-    tax_rate: TaxRate | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    tax_rate: TaxRate | None = strawberry.field(
+        default=None, description="The tax rate as changed; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success.",
+        default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Result of `taxRateDelete`.")
 class TaxRateDeletePayload:
-    deleted_id: strawberry.ID | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    deleted_id: strawberry.ID | None = strawberry.field(
+        default=None, description="ID of the deleted object; null when `errors` is not empty.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was deleted; empty on success.",
+        default_factory=list)
 
 
 async def _staff(info: Info) -> Context:
@@ -108,7 +135,8 @@ class ShippingMutation:
             return ShippingZoneCreatePayload(errors=from_domain(exc))
         return ShippingZoneCreatePayload(shipping_zone=await _zone(ctx, pk))
 
-    @strawberry.mutation(description="Rename a zone or change its countries.")
+    @strawberry.mutation(description="Rename a zone or change its countries. Staff with "
+                                     "MANAGE_ORDERS.")
     async def shipping_zone_update(self, info: Info, input: i.ShippingZoneUpdateInput
                                    ) -> ShippingZoneUpdatePayload:
         ctx = await _staff(info)
@@ -119,7 +147,7 @@ class ShippingMutation:
         return ShippingZoneUpdatePayload(shipping_zone=await _zone(ctx, pk))
 
     @strawberry.mutation(description="Delete a zone with its methods; carts that chose one of "
-                                     "them must choose again.")
+                                     "them must choose again. Staff with MANAGE_ORDERS.")
     async def shipping_zone_delete(self, info: Info, input: i.ShippingZoneDeleteInput
                                    ) -> ShippingZoneDeletePayload:
         ctx = await _staff(info)
@@ -130,7 +158,8 @@ class ShippingMutation:
             return ShippingZoneDeletePayload(errors=from_domain(exc))
         return ShippingZoneDeletePayload(deleted_id=_id("ShippingZone", pk))
 
-    @strawberry.mutation(description="Add a shipping method, with its price bands, to a zone.")
+    @strawberry.mutation(description="Add a shipping method, with its price bands, to a zone. "
+                                     "Staff with MANAGE_ORDERS.")
     async def shipping_method_create(self, info: Info, input: i.ShippingMethodCreateInput
                                      ) -> ShippingMethodCreatePayload:
         ctx = await _staff(info)
@@ -141,7 +170,8 @@ class ShippingMutation:
             return ShippingMethodCreatePayload(errors=from_domain(exc))
         return ShippingMethodCreatePayload(shipping_method=await _method(ctx, pk))
 
-    @strawberry.mutation(description="Change a shipping method; `rates` replaces every band.")
+    @strawberry.mutation(description="Change a shipping method; `rates` replaces every band. "
+                                     "Staff with MANAGE_ORDERS.")
     async def shipping_method_update(self, info: Info, input: i.ShippingMethodUpdateInput
                                      ) -> ShippingMethodUpdatePayload:
         ctx = await _staff(info)
@@ -152,7 +182,8 @@ class ShippingMutation:
             return ShippingMethodUpdatePayload(errors=from_domain(exc))
         return ShippingMethodUpdatePayload(shipping_method=await _method(ctx, pk))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Delete a shipping method; carts that chose it must choose "
+                                     "again. Staff with MANAGE_ORDERS.")
     async def shipping_method_delete(self, info: Info, input: i.ShippingMethodDeleteInput
                                      ) -> ShippingMethodDeletePayload:
         ctx = await _staff(info)
@@ -164,7 +195,8 @@ class ShippingMutation:
         return ShippingMethodDeletePayload(deleted_id=_id("ShippingMethod", pk),
                                            shipping_zone=await _zone(ctx, zone_id))
 
-    @strawberry.mutation(description="Set the tax rate of a country or one of its regions.")
+    @strawberry.mutation(description="Set the tax rate of a country or one of its regions. "
+                                     "Staff with MANAGE_ORDERS.")
     async def tax_rate_create(self, info: Info, input: i.TaxRateCreateInput
                               ) -> TaxRateCreatePayload:
         ctx = await _staff(info)
@@ -174,7 +206,8 @@ class ShippingMutation:
             return TaxRateCreatePayload(errors=from_domain(exc))
         return TaxRateCreatePayload(tax_rate=await _tax_rate(ctx, pk))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Change a tax rate; carts see it at once. Staff with "
+                                     "MANAGE_ORDERS.")
     async def tax_rate_update(self, info: Info, input: i.TaxRateUpdateInput
                               ) -> TaxRateUpdatePayload:
         ctx = await _staff(info)
@@ -184,7 +217,7 @@ class ShippingMutation:
             return TaxRateUpdatePayload(errors=from_domain(exc))
         return TaxRateUpdatePayload(tax_rate=await _tax_rate(ctx, pk))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Delete a tax rate. Staff with MANAGE_ORDERS.")
     async def tax_rate_delete(self, info: Info, input: i.TaxRateDeleteInput
                               ) -> TaxRateDeletePayload:
         ctx = await _staff(info)

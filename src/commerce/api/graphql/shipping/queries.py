@@ -6,7 +6,7 @@ import strawberry
 
 from commerce.accounts.permissions import Permission
 from commerce.api.graphql.context import Info
-from commerce.api.graphql.pagination import Connection, bad_argument, connection
+from commerce.api.graphql.pagination import After, Connection, First, bad_argument, connection
 from commerce.api.graphql.permissions import require_any
 from commerce.api.graphql.shipping.types import ShippingZone, TaxRate
 from commerce.shared.pagination import PaginationError
@@ -22,8 +22,8 @@ class ShippingQuery:
     @strawberry.field(description="Shipping zones oldest first, with their methods and rates. "
                                   "Staff with MANAGE_ORDERS or MANAGE_FULFILLMENT. At most 100 "
                                   "per page.")
-    async def shipping_zones(self, info: Info, first: int | None = 20,
-                             after: str | None = None) -> Connection[ShippingZone]:
+    async def shipping_zones(self, info: Info, first: First = 20,
+                             after: After = None) -> Connection[ShippingZone]:
         await require_any(info.context, *ZONE_READERS)
         try:
             page = await queries.list_zones(info.context.reader, first=first, after=after)
@@ -34,8 +34,8 @@ class ShippingQuery:
     @strawberry.field(description="Tax rates by country, each country's own rate before its "
                                   "regions'. Staff with MANAGE_ORDERS or MANAGE_ACCOUNTING. At "
                                   "most 100 per page.")
-    async def tax_rates(self, info: Info, first: int | None = 20,
-                        after: str | None = None) -> Connection[TaxRate]:
+    async def tax_rates(self, info: Info, first: First = 20,
+                        after: After = None) -> Connection[TaxRate]:
         await require_any(info.context, *TAX_READERS)
         try:
             page = await queries.list_tax_rates(info.context.reader, first=first, after=after)

@@ -24,8 +24,10 @@ from commerce.shared.percent import format_percent
                              "inclusive, maximums exclusive, null is open; when several bands "
                              "match, the cheapest wins.")
 class ShippingRate:
-    min_weight_grams: int | None
-    max_weight_grams: int | None
+    min_weight_grams: int | None = strawberry.field(
+        description="Lowest cart weight in grams, inclusive; null: no minimum.")
+    max_weight_grams: int | None = strawberry.field(
+        description="Highest cart weight in grams, exclusive; null: no maximum.")
     price_minor: strawberry.Private[int]
     min_value: strawberry.Private[int | None]
     max_value: strawberry.Private[int | None]
@@ -36,15 +38,18 @@ class ShippingRate:
                    price_minor=row.price, min_value=row.min_order_value,
                    max_value=row.max_order_value)
 
-    @strawberry.field
+    @strawberry.field(description="The shipping price when this band applies, in the shop "
+                                  "currency.")
     def price(self, info: Info) -> Money:
         return Money.of(self.price_minor, info.context.settings.currency)
 
-    @strawberry.field
+    @strawberry.field(description="Lowest cart value after discounts, inclusive; null: no "
+                                  "minimum.")
     def min_order_value(self, info: Info) -> Money | None:
         return Money.maybe(self.min_value, info.context.settings.currency)
 
-    @strawberry.field
+    @strawberry.field(description="Highest cart value after discounts, exclusive; null: no "
+                                  "maximum.")
     def max_order_value(self, info: Info) -> Money | None:
         return Money.maybe(self.max_value, info.context.settings.currency)
 
@@ -52,10 +57,12 @@ class ShippingRate:
 @strawberry.type(description="A way to ship to a zone (e.g. Standard, Express). Staff only.")
 class ShippingMethod(Node):
     id: strawberry.ID
-    name: str
-    description: str
-    min_delivery_days: int
-    max_delivery_days: int
+    name: str = strawberry.field(
+        description="Name shown to shoppers, e.g. \"Standard\".")
+    description: str = strawberry.field(
+        description="What shoppers should know about it; may be empty.")
+    min_delivery_days: int = strawberry.field(description="Fewest days to deliver.")
+    max_delivery_days: int = strawberry.field(description="Most days to deliver.")
     is_active: bool = strawberry.field(description="Inactive methods are not offered to carts.")
     position: int = strawberry.field(description="Order among the zone's methods.")
     pk: strawberry.Private[int]
@@ -74,11 +81,15 @@ class ShippingMethod(Node):
     def free_over(self, info: Info) -> Money | None:
         return Money.maybe(self.free_over_minor, info.context.settings.currency)
 
-    @strawberry.field(graphql_type=list[ShippingRate])
+    @strawberry.field(
+        description="The method's price bands.",
+        graphql_type=list[ShippingRate])
     def rates(self, info: Info) -> Awaitable[list[ShippingRate]]:
         return info.context.loaders.shipping_rates_by_method_id.load(self.pk)
 
-    @strawberry.field(graphql_type=Annotated["ShippingZone", strawberry.lazy(__name__)] | None)
+    @strawberry.field(
+        description="The zone the method ships to.",
+        graphql_type=Annotated["ShippingZone", strawberry.lazy(__name__)] | None)
     def zone(self, info: Info) -> Awaitable[ShippingZone | None]:
         return info.context.loaders.shipping_zone_by_id.load(self.zone_id)
 
@@ -86,7 +97,8 @@ class ShippingMethod(Node):
 @strawberry.type(description="Countries served by the same shipping methods. Staff only.")
 class ShippingZone(Node):
     id: strawberry.ID
-    name: str
+    name: str = strawberry.field(
+        description="Staff-facing name, e.g. \"Europe\".")
     countries: list[str] = strawberry.field(description="ISO 3166-1 alpha-2 codes.")
     pk: strawberry.Private[int]
 
@@ -105,8 +117,10 @@ class ShippingZone(Node):
                              "overrides the country's). Staff only.")
 class TaxRate(Node):
     id: strawberry.ID
-    name: str
-    country_code: str
+    name: str = strawberry.field(
+        description="Staff-facing name, e.g. \"VAT\"; may be empty.")
+    country_code: str = strawberry.field(
+        description="ISO 3166-1 alpha-2 country code, e.g. \"DE\".")
     country_area: str = strawberry.field(description="Region code; \"\" = the whole country.")
     rate: Decimal = strawberry.field(description="Percent, e.g. \"20\" or \"7.25\".")
     applies_to_shipping: bool = strawberry.field(description="Whether shipping is taxed too.")
