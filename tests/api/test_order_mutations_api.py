@@ -112,7 +112,8 @@ async def test_hold_and_release_move_the_status_and_illegal_moves_are_invalid_st
 
 
 NEW_ADDRESS = {"firstName": " Zoe ", "lastName": "Quinn", "streetAddress1": "9 Elm St",
-               "city": "Portland", "postalCode": "97201", "countryCode": "us"}
+               "city": "Portland", "postalCode": "97201", "countryCode": "us",
+               "countryArea": "OR"}
 
 
 async def test_addresses_change_before_fulfillment_and_become_searchable(

@@ -57,8 +57,9 @@ class Address(Node):
         return country_name(self.country_code)
 
 
-@strawberry.input(description="A postal address. A postal code is required except in "
-                              "countries that do not use them.")
+@strawberry.input(description="A postal address, validated against Google's address "
+                              "metadata for its country: the fields the country requires, its "
+                              "areas and its postal code format.")
 class AddressInput:
     first_name: str
     last_name: str
@@ -68,8 +69,10 @@ class AddressInput:
     company: str = ""
     street_address_2: str = ""
     postal_code: str = ""
-    country_area: str = strawberry.field(default="",
-                                         description="State, province or region.")
+    country_area: str = strawberry.field(
+        default="", description="State, province or region, by code or name (\"CA\" or "
+                                "\"California\"); stored as its code. Required where the "
+                                "country's addresses name one; an unknown one is an error.")
     phone: str = ""
 
     def to_data(self) -> AddressData:
