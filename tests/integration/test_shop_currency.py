@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from commerce import cli
 from commerce.app import create_app
 from commerce.db.database import Database
+from commerce.db.migrate import upgrade
 from commerce.db.models import Product, ShopSetting
 from commerce.seed import seed_demo_shop
 from commerce.settings import Settings
@@ -71,3 +74,31 @@ async def test_the_commands_refuse_to_start_with_a_message_naming_the_variable(
     assert "COMMERCE_CURRENCY is EUR" in str(stopped.value.code)
     assert "COMMERCE_CURRENCY=USD" in str(stopped.value.code)
     assert served == []
+
+
+async def test_migrating_a_shop_with_prices_records_their_currency(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    await upgrade(url, "0002")
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO products (id, name, slug, description, status, option_names, "
+                "currency, search_text, created_at, updated_at) VALUES (1, 'Mug', 'mug', '', "
+                "'ACTIVE', '[]', 'EUR', 'mug', '2026-01-01', '2026-01-01')"))
+            await conn.execute(text(
+                "INSERT INTO product_variants (id, product_id, sku, name, option_values, "
+                "price_amount, currency, track_inventory, position, created_at) VALUES "
+                "(1, 1, 'MUG', '', '{}', 1250, 'EUR', 1, 0, '2026-01-01')"))
+        await upgrade(url)
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT key, value FROM shop_settings"))).all() \
+                == [("currency", "EUR")]
+    finally:
+        await engine.dispose()
+    db = Database(url)
+    try:
+        with pytest.raises(RuntimeError, match="COMMERCE_CURRENCY is USD"):
+            await start_app(db, Settings(database_url=url))
+    finally:
+        await db.dispose()
