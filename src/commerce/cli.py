@@ -97,8 +97,8 @@ async def _check_currency(settings: Settings) -> None:
     except CurrencyMismatchError as exc:
         raise SystemExit(f"commerce: {exc}") from None
     except DBAPIError as exc:
-        raise SystemExit(f"commerce: cannot read the shop currency ({exc.orig}); "
-                         "run `commerce migrate` first") from None
+        raise SystemExit(f"commerce: cannot read the shop currency from the database "
+                         f"({exc.orig}); has `commerce migrate` run?") from None
     finally:
         await db.dispose()
 
