@@ -6,7 +6,13 @@ from dataclasses import replace
 
 import pytest
 
-from commerce.shared.addresses import AddressData, clean_address, match_area, postal_code_problem
+from commerce.shared.addresses import (
+    AddressData,
+    clean_address,
+    match_area,
+    normalise,
+    postal_code_problem,
+)
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import Problems
 
@@ -146,5 +152,9 @@ def test_phone_numbers_need_5_to_15_digits(phone: str, ok: bool) -> None:
     assert (("address", "phone") not in problems_of(replace(US, phone=phone))) is ok
 
 
-def test_overlong_fields_are_rejected() -> None:
+def test_overlong_fields_are_rejected_without_reaching_the_cache() -> None:
+    cached = normalise.cache_info().currsize
     assert problems_of(replace(US, city="x" * 257)) == {("address", "city"): ErrorCode.INVALID}
+    assert problems_of(replace(US, street_address_2="y" * 100_000)) == {
+        ("address", "streetAddress2"): ErrorCode.INVALID}
+    assert normalise.cache_info().currsize == cached

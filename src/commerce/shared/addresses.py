@@ -185,11 +185,13 @@ def clean_address(data: AddressData, problems: Problems, path: Sequence[str] = (
     values["country_code"] = values["country_code"].upper()
     values["postal_code"] = normalise_postal_code(values["postal_code"])
     base = tuple(path)
+    too_long = False
     for attr, (name, max_length, required) in _FIELDS.items():
         value = values[attr]
         if required and not value:
             problems.add(ErrorCode.REQUIRED, "this field is required", (*base, name))
         elif len(value) > max_length:
+            too_long = True
             problems.add(ErrorCode.INVALID, f"must be at most {max_length} characters",
                          (*base, name))
     country = values["country_code"]
@@ -197,7 +199,7 @@ def clean_address(data: AddressData, problems: Problems, path: Sequence[str] = (
         problems.add(ErrorCode.INVALID,
                      f"{country!r} is not an ISO 3166-1 alpha-2 country code",
                      (*base, "countryCode"))
-    elif country:
+    elif country and not too_long:  # the cache below holds only inputs of bounded size
         street = "\n".join(filter(None, (values["street_address_1"], values["street_address_2"])))
         verdict = normalise(country, values["country_area"], values["city"],
                             values["postal_code"], street)

@@ -158,7 +158,7 @@ def check_method(problems: Problems, data: MethodData) -> MethodData:
 def check_tax_rate(problems: Problems, data: TaxRateData) -> TaxRateData:
     country = check_country(problems, data.country_code, ["countryCode"])
     area = check_text(problems, data.country_area, ["countryArea"], max_length=MAX_AREA)
-    if area and is_country(country):
+    if area and is_country(country) and len(area) <= MAX_AREA:
         # Stored as the area's key, the form addresses are normalised to, so they match.
         key = match_area(country, area)
         if key is None:
