@@ -27,8 +27,8 @@ from commerce.db.models import (
 
 ADDRESS = {
     "first_name": "Ann", "last_name": "Lee", "company": "", "street_address_1": "1 Main St",
-    "street_address_2": "", "city": "Springfield", "postal_code": "12345",
-    "country_code": "US", "country_area": "", "phone": "",
+    "street_address_2": "", "city": "Springfield", "postal_code": "62701",
+    "country_code": "US", "country_area": "IL", "phone": "",
 }
 
 

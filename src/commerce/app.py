@@ -26,6 +26,7 @@ from commerce.api.graphql.http import GraphQLHTTPEndpoint
 from commerce.api.graphql.limits import Limits
 from commerce.api.graphql.schema import schema
 from commerce.db.database import Database
+from commerce.db.shop_currency import ensure_shop_currency
 from commerce.settings import Settings
 
 log = logging.getLogger("commerce.http")
@@ -114,6 +115,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         try:
+            # Refuse to serve prices in a currency the stored amounts are not in.
+            await ensure_shop_currency(db, settings.currency)
             yield
         finally:
             if database is None:

@@ -71,11 +71,34 @@ async def _migrate(settings: Settings) -> None:
 
 async def _seed(settings: Settings) -> bool:
     from commerce.db.database import Database
+    from commerce.db.shop_currency import CurrencyMismatchError
     from commerce.seed import seed_demo_shop
 
     db = Database.from_settings(settings)
     try:
         return await seed_demo_shop(db, settings)
+    except CurrencyMismatchError as exc:
+        raise SystemExit(f"commerce: {exc}") from None
+    finally:
+        await db.dispose()
+
+
+async def _check_currency(settings: Settings) -> None:
+    """Refuse to start when COMMERCE_CURRENCY disagrees with the stored amounts (the app's
+    startup checks too; checking here first gives a message instead of a traceback)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from commerce.db.database import Database
+    from commerce.db.shop_currency import CurrencyMismatchError, ensure_shop_currency
+
+    db = Database(settings.database_url)
+    try:
+        await ensure_shop_currency(db, settings.currency)
+    except CurrencyMismatchError as exc:
+        raise SystemExit(f"commerce: {exc}") from None
+    except DBAPIError as exc:
+        raise SystemExit(f"commerce: cannot read the shop currency from the database "
+                         f"({exc.orig}); has `commerce migrate` run?") from None
     finally:
         await db.dispose()
 
@@ -121,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     configure_logging(settings.debug)
     if args.command == "serve":
+        asyncio.run(_check_currency(settings))
         _serve(settings, args.host, args.port, args.workers)
     elif args.command == "migrate":
         asyncio.run(_migrate(settings))

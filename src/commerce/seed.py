@@ -33,6 +33,7 @@ from commerce.db.models import (
     User,
     Warehouse,
 )
+from commerce.db.shop_currency import ensure_shop_currency
 from commerce.inventory.journal import MovementReason
 from commerce.seed_data import COLLECTIONS, LEAVES, ROOT_CATEGORIES, WAREHOUSES
 from commerce.seed_orders import SHOPPERS, Candidate, place_orders, plan_orders
@@ -62,7 +63,9 @@ CUSTOMER_ADDRESS = {
 
 
 async def seed_demo_shop(db: Database, settings: Settings, seed: int = DEFAULT_SEED) -> bool:
-    """Create the demo shop; False (and nothing written) when there are products already."""
+    """Create the demo shop; False (and nothing written) when there are products already.
+    Raises ``CurrencyMismatchError`` when the database is in another currency."""
+    await ensure_shop_currency(db, settings.currency)
     products = plan_shop(settings.currency, seed)
     # Hash before taking the write lock: argon2 is deliberately slow.
     hashes = {u["email"]: hash_password(u["password"]) for u in DEMO_USERS}

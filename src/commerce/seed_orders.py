@@ -67,7 +67,7 @@ SHOPPERS: tuple[Shopper, ...] = (
     Shopper("daan.devries@example.com", _address("Daan", "de Vries", "Damrak 1",
                                                  "Amsterdam", "1012 LG", "NL")),
     Shopper("giulia.rossi@example.com", _address("Giulia", "Rossi", "Via del Corso 12",
-                                                 "Roma", "00186", "IT")),
+                                                 "Roma", "00186", "IT", "RM")),
 )
 
 

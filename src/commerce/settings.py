@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
 
-from commerce.shared.money import CURRENCY_EXPONENTS
+from commerce.shared.money import is_currency
 
 T = TypeVar("T")
 
@@ -52,7 +52,7 @@ def _csv(raw: str) -> tuple[str, ...]:
 
 def _currency(raw: str) -> str:
     code = raw.strip().upper()
-    if code not in CURRENCY_EXPONENTS:
+    if not is_currency(code):
         raise ValueError(f"unknown ISO 4217 currency code {raw!r}")
     return code
 

@@ -102,7 +102,8 @@ ADDRESS_UPDATE = """mutation($input: AddressUpdateInput!) { addressUpdate(input:
 ADDRESS_DELETE = """mutation($id: ID!) { addressDelete(input: {id: $id}) {
   user { addresses { id } } errors { code field } } }"""
 HOME = {"firstName": "Ann", "lastName": "Lee", "streetAddress1": "1 Main St",
-        "city": "Springfield", "countryCode": "us", "postalCode": "12345"}
+        "city": "Springfield", "countryCode": "us", "countryArea": "Illinois",
+        "postalCode": "62701"}
 
 
 async def test_a_customer_keeps_an_address_book_with_defaults(db: Database, gql: Any) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from commerce.checkout.service import complete_checkout
 from commerce.db.database import Database
+from commerce.db.models import TaxRate
 from commerce.settings import Settings
 from commerce.shared.clock import utcnow
 from commerce.shared.ids import decode_id, encode_id
@@ -54,7 +55,7 @@ def mutation(name: str) -> str:
 CART_QUERY = f"query($id: ID!) {{ cart(id: $id) {{ {CART} }} }}"
 
 US_ADDRESS = {"firstName": "Ann", "lastName": "Lee", "streetAddress1": "1 Main St",
-              "city": "Springfield", "postalCode": "12345", "countryCode": "US",
+              "city": "Springfield", "postalCode": "62701", "countryCode": "US",
               "countryArea": "IL"}
 
 
@@ -121,7 +122,7 @@ async def test_a_guest_fills_a_cart_chooses_shipping_and_applies_a_code(
     cart = await ok(gql, "cartShippingAddressUpdate", {"cartId": cart_id,
                                                        "shippingAddress": US_ADDRESS})
     assert cart["shippingAddress"] == {"firstName": "Ann", "city": "Springfield",
-                                       "postalCode": "12345", "countryCode": "US",
+                                       "postalCode": "62701", "countryCode": "US",
                                        "countryName": "United States"}
     assert cart["availableShippingMethods"] == [
         {"id": gid("ShippingMethod", shop.method_id), "name": "Standard", "description": "",
@@ -316,3 +317,24 @@ async def test_a_cart_costs_the_same_statements_with_2_lines_or_20(
     assert counts[0] == counts[1]
     # cart, lines, discount code, shipping methods, tax rate, variants, products
     assert counts[0] <= 7
+
+
+async def test_a_state_pays_its_rate_however_written_and_an_unknown_one_is_refused(
+        db: Database, gql: GQL, shop: Shop) -> None:
+    mug = await make_variant(db, shop, price=10_000)
+    async with db.transaction() as s:
+        s.add(TaxRate(country_code="US", country_area="CA", rate_bp=725))
+    cart_id = (await ok(gql, "cartCreate", {
+        "lines": [{"variantId": gid("ProductVariant", mug), "quantity": 1}]}))["id"]
+    california = {**US_ADDRESS, "city": "San Francisco", "postalCode": "94102",
+                  "countryArea": "California"}
+
+    cart = await ok(gql, "cartShippingAddressUpdate", {"cartId": cart_id,
+                                                       "shippingAddress": california})
+    made_up = await call(gql, "cartShippingAddressUpdate", {
+        "cartId": cart_id, "shippingAddress": {**california, "countryArea": "XX"}})
+
+    assert cart["cost"]["tax"] == {"amount": "7.25"}  # California's rate, not the US's 8.25 %
+    assert made_up["cart"] is None
+    assert [(e["code"], e["field"]) for e in made_up["errors"]] == [
+        ("INVALID", ["shippingAddress", "countryArea"])]

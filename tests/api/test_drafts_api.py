@@ -19,7 +19,8 @@ from tests.order_factories import make_shop, make_variant, stock_of
 pytestmark = pytest.mark.timeout(120)
 
 ADDRESS = {"firstName": "Ann", "lastName": "Lee", "streetAddress1": "1 Main St",
-           "city": "Springfield", "postalCode": "12345", "countryCode": "US"}
+           "city": "Springfield", "postalCode": "62701", "countryCode": "US",
+           "countryArea": "IL"}
 DRAFT = """id channel email customerNote isCompleted discountCode
   customer { email } createdBy { email } shippingAddress { city }
   lines { id quantity unitPrice { amount } catalogUnitPrice { amount } priceOverrideReason

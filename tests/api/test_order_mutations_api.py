@@ -8,6 +8,7 @@ import pytest
 
 from commerce.accounts.permissions import Permission
 from commerce.db.database import Database
+from commerce.db.models import TaxRate
 from commerce.settings import Settings
 from commerce.shared.ids import encode_id
 from tests.account_helpers import user_with_token
@@ -112,7 +113,8 @@ async def test_hold_and_release_move_the_status_and_illegal_moves_are_invalid_st
 
 
 NEW_ADDRESS = {"firstName": " Zoe ", "lastName": "Quinn", "streetAddress1": "9 Elm St",
-               "city": "Portland", "postalCode": "97201", "countryCode": "us"}
+               "city": "Portland", "postalCode": "97201", "countryCode": "us",
+               "countryArea": "OR"}
 
 
 async def test_addresses_change_before_fulfillment_and_become_searchable(
@@ -198,3 +200,35 @@ async def test_order_mutations_need_manage_orders(
                     "events { type } } }", {"t": order.token})
     assert got["data"]["orderByToken"] == {"status": "OPEN", "paymentStatus": "NOT_PAID",
                                            "events": [{"type": "PLACED"}]}
+
+
+SAN_FRANCISCO = {**NEW_ADDRESS, "city": "San Francisco", "postalCode": "94102",
+                 "countryArea": "California"}
+
+
+async def test_a_new_address_re_taxes_an_unpaid_order_and_a_paid_one_refuses(
+        db: Database, settings: Settings, gql: GQL) -> None:
+    shop = await make_shop(db)
+    variant = await make_variant(db, shop)
+    order = await place_order(db, settings, shop, {variant: 3})
+    other = await place_order(db, settings, shop, {variant: 3})
+    _, staff = await user_with_token(db, "staff@example.com",
+                                     permissions=[Permission.MANAGE_ORDERS])
+    async with db.transaction() as s:  # taxes shipping too
+        s.add(TaxRate(country_code="US", country_area="CA", rate_bp=1000))
+    await run(gql, "orderMarkAsPaid", {"id": other.id}, staff)
+
+    unpaid = await run(gql, "orderUpdate", {"id": order.id, "shippingAddress": SAN_FRANCISCO},
+                       staff)
+    paid = await run(gql, "orderUpdate", {"id": other.id, "shippingAddress": SAN_FRANCISCO},
+                     staff)
+
+    assert unpaid["errors"] == []
+    assert unpaid["order"]["total"] == {"amount": "38.50"}  # 30.00 + 5.00 + 10 % of both
+    assert unpaid["order"]["events"][-1]["message"] == (
+        "shipping address updated; totals recomputed: tax rate 0 % → 10 %, tax 0.00 → 3.50, "
+        "total 35.00 → 38.50 USD")
+    assert paid["order"] is None
+    assert [(e["code"], e["field"]) for e in paid["errors"]] == [
+        ("INVALID_STATE", ["shippingAddress", "countryArea"])]
+    assert "has been paid" in paid["errors"][0]["message"]

@@ -32,7 +32,8 @@ async def viewer_of(db: Database, token: str) -> Viewer | None:
 
 
 HOME = AddressData(first_name="Ann", last_name="Lee", street_address_1="1 Main St",
-                   city="Springfield", country_code="US", postal_code="12345")
+                   city="Springfield", country_code="US", country_area="IL",
+                   postal_code="62701")
 
 
 def codes(error: pytest.ExceptionInfo[DomainError]

@@ -31,7 +31,8 @@ from tests.cart_factories import add_code, add_method, cart_row, set_product_sta
 from tests.order_factories import Shop, make_shop, make_variant, stock_of
 
 US = AddressData(first_name=" Ann ", last_name="Lee", street_address_1="1 Main St",
-                 city="Springfield", country_code="us", postal_code="12345")
+                 city="Springfield", country_code="us", country_area="Illinois",
+                 postal_code="62701")
 GB = AddressData(first_name="Bo", last_name="Ng", street_address_1="2 High St", city="London",
                  country_code="GB", postal_code="sw1a 1aa")
 
@@ -80,7 +81,7 @@ async def test_a_guest_cart_stores_lines_contact_addresses_channel_and_attributi
     assert cart.shipping_address == {
         "first_name": "Ann", "last_name": "Lee", "street_address_1": "1 Main St",
         "city": "Springfield", "country_code": "US", "company": "", "street_address_2": "",
-        "postal_code": "12345", "country_area": "", "phone": ""}
+        "postal_code": "62701", "country_area": "IL", "phone": ""}
     assert cart.billing_address is not None and cart.billing_address["postal_code"] == "SW1A 1AA"
     assert await lines_of(db, token) == {a: 5, b: 1}
 
@@ -104,7 +105,8 @@ async def test_cart_create_reports_every_problem_at_once_with_its_path(
     off_sale = await make_variant(db, shop)
     await set_product_status(db, off_sale, "DRAFT")
     bad_address = AddressData(first_name="", last_name="Lee", street_address_1="x",
-                              city="y", country_code="US", postal_code="ABC")
+                              city="y", country_code="US", country_area="XX",
+                              postal_code="ABC")
 
     with pytest.raises(DomainError) as exc:
         await service.create_cart(db, NewCart(
@@ -120,6 +122,7 @@ async def test_cart_create_reports_every_problem_at_once_with_its_path(
         ("INVALID", ("lines", "3", "quantity")),
         ("INVALID", ("email",)),
         ("REQUIRED", ("shippingAddress", "firstName")),
+        ("INVALID", ("shippingAddress", "countryArea")),
         ("INVALID", ("shippingAddress", "postalCode")),
         ("INVALID", ("attribution", "partnerCode")),
     ], key=str)

@@ -67,7 +67,7 @@ async def test_a_draft_for_a_customer_takes_their_email_and_default_addresses(
     ann = await make_user(db, "ann@example.com")
     async with db.transaction() as s:
         s.add(Address(user_id=ann, first_name="Ann", last_name="Lee", street_address_1="2 Elm",
-                      city="Boston", postal_code="02101", country_code="US",
+                      city="Boston", postal_code="02101", country_code="US", country_area="MA",
                       is_default_shipping=True))
     draft_id = await service.create_draft(
         db, staff_id=staff.user_id, channel=SalesChannel.EMAIL,

@@ -31,12 +31,14 @@ from commerce.db.models import (
     TaxRate,
     User,
 )
-from commerce.seed import _candidates, seed_demo_shop
+from commerce.seed import CUSTOMER_ADDRESS, _candidates, seed_demo_shop
 from commerce.seed_orders import plan_orders
 from commerce.seed_plan import plan_shop
 from commerce.seed_shipping import EU
 from commerce.settings import Settings
+from commerce.shared.addresses import AddressData, clean_address, match_area
 from commerce.shared.clock import utcnow
+from commerce.shared.errors import Problems
 from tests.conftest import _empty
 
 
@@ -238,3 +240,21 @@ async def test_allocated_stock_is_exactly_what_open_orders_hold_and_the_journal_
         if stock.quantity or stock.allocated:
             assert (int(journal[stock.id].q), int(journal[stock.id].a)) == \
                 (stock.quantity, stock.allocated)
+
+
+async def test_every_demo_address_and_tax_region_is_valid_and_already_normalised(
+        shop: Database) -> None:
+    """The seed writes rows directly; they must be what the address rules would store, or
+    the demo's taxes (matched on the area's key) would silently differ from a real cart's."""
+    stored = [*(await _rows(shop, select(Order.shipping_address))),
+              *(await _rows(shop, select(Order.billing_address)))]
+    addresses = [AddressData(**row[0]) for row in stored]
+    addresses += [AddressData(**{k: v for k, v in CUSTOMER_ADDRESS.items()
+                                 if not k.startswith("is_")})]
+    assert {a.country_code for a in addresses} >= {"US", "CA", "GB", "DE"}
+    for address in addresses:
+        problems = Problems()
+        assert clean_address(address, problems) == address, address
+        assert not problems, (address, problems.items)
+    for rate in await _rows(shop, select(TaxRate.country_code, TaxRate.country_area)):
+        assert match_area(rate.country_code, rate.country_area) == rate.country_area

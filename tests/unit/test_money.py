@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from commerce.shared.money import Money, MoneyError, allocate, format_amount, parse_amount
+from commerce.shared.money import (
+    Money,
+    MoneyError,
+    allocate,
+    exponent,
+    format_amount,
+    is_currency,
+    parse_amount,
+)
 
 
 @pytest.mark.parametrize(("minor", "currency", "text"), [
@@ -32,6 +40,22 @@ def test_parsing_rejects_what_the_currency_cannot_hold(text: str, currency: str)
 def test_unknown_currencies_are_rejected() -> None:
     with pytest.raises(MoneyError):
         parse_amount("1", "XYZ")
+
+
+@pytest.mark.parametrize(("currency", "digits"), [
+    ("USD", 2), ("EUR", 2), ("JPY", 0), ("KRW", 0), ("ISK", 0), ("KWD", 3), ("BHD", 3),
+    ("XPF", 0), ("BIF", 0), ("RWF", 0), ("CLF", 4), ("UYW", 4), ("MGA", 2),
+])
+def test_exponents_come_from_the_whole_iso_4217_table(currency: str, digits: int) -> None:
+    assert exponent(currency) == digits
+    assert is_currency(currency)
+
+
+@pytest.mark.parametrize("code", ["XAU", "XXX", "XYZ", "usd", "US", ""])
+def test_codes_without_minor_units_or_not_iso_are_not_currencies(code: str) -> None:
+    assert not is_currency(code)
+    with pytest.raises(MoneyError):
+        exponent(code)
 
 
 def test_money_of_different_currencies_cannot_be_added() -> None:

@@ -23,7 +23,7 @@ from commerce.db.integrity import unique_violations
 from commerce.db.models import ProductVariant, Stock, Warehouse
 from commerce.events.outbox import emit
 from commerce.inventory.journal import MovementReason, record
-from commerce.shared.countries import COUNTRIES
+from commerce.shared.countries import is_country
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError, Problems
 from commerce.shared.unset import UNSET, Maybe
@@ -65,7 +65,7 @@ def _check(problems: Problems, data: WarehouseData) -> WarehouseData:
     if code and not _CODE.match(code):
         problems.add(ErrorCode.INVALID, "use letters, digits, '-' and '_' only", ["code"])
     country = data.country_code.strip().upper()
-    if country not in COUNTRIES:
+    if not is_country(country):
         problems.add(ErrorCode.INVALID, "must be an ISO 3166-1 alpha-2 code such as \"US\"",
                      ["countryCode"])
     if not 0 <= data.priority <= MAX_PRIORITY:

@@ -1,9 +1,10 @@
-"""Staff use cases on placed orders: cancel (releasing stock), mark as paid, notes, addresses."""
+"""Staff use cases on placed orders: cancel (releasing stock), mark as paid, notes, holds.
+
+Address changes, which may re-tax the order, live in ``orders.address_change``."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +14,6 @@ from commerce.db.models import Order, OrderAllocation, OrderLine
 from commerce.events.outbox import emit
 from commerce.inventory.allocation import release
 from commerce.orders.events import OrderEventType, add_event
-from commerce.orders.search import search_text
 from commerce.orders.state import (
     FulfillmentStatus,
     InvalidTransition,
@@ -113,36 +113,6 @@ async def add_note(db: Database, order_id: int, *, actor_id: int | None, message
                         message=text)
         await emit(session, "order.note_added", "Order", order_id, {
             "order_id": order_id, "actor_id": actor_id, "message": text})
-
-
-async def update_addresses(db: Database, order_id: int, *, actor_id: int | None,
-                           shipping_address: dict[str, Any] | None,
-                           billing_address: dict[str, Any] | None) -> None:
-    """Change addresses while nothing has shipped (already validated by the caller)."""
-    async with db.transaction() as session:
-        order = await lock_order(session, order_id)
-        if order.fulfillment_status != FulfillmentStatus.UNFULFILLED.value or \
-                order.status in (OrderStatus.CANCELED.value, OrderStatus.COMPLETED.value):
-            raise DomainError.one(ErrorCode.INVALID_STATE,
-                                  "addresses can change only before anything ships")
-        changed = []
-        if shipping_address is not None:
-            order.shipping_address = shipping_address
-            changed.append("shipping")
-        if billing_address is not None:
-            order.billing_address = billing_address
-            changed.append("billing")
-        if changed:
-            # Names on the addresses are searchable.
-            order.search_text = search_text(order.number, order.email, order.shipping_address,
-                                            order.billing_address)
-            await add_event(session, order_id, OrderEventType.ADDRESS_UPDATED,
-                            actor_id=actor_id, message=f"{' and '.join(changed)} address updated",
-                            data={"changed": changed})
-            await emit(session, "order.addresses_updated", "Order", order_id, {
-                "order_id": order_id, "changed": changed,
-                "shipping_address": order.shipping_address,
-                "billing_address": order.billing_address})
 
 
 async def hold_order(db: Database, order_id: int, *, actor_id: int | None,

@@ -9,26 +9,36 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
-# ISO 4217 minor-unit exponents of the currencies we accept.
-_TWO = ("USD EUR GBP CAD AUD NZD CHF SEK NOK DKK PLN CZK HUF RON BGN MXN BRL ARS "
-        "CNY HKD SGD INR ZAR TRY ILS AED SAR THB MYR PHP IDR TWD")
-CURRENCY_EXPONENTS: dict[str, int] = {
-    **dict.fromkeys(_TWO.split(), 2),
-    **dict.fromkeys(["JPY", "KRW", "VND", "CLP", "ISK", "XAF", "XOF", "UGX", "PYG"], 0),
-    **dict.fromkeys(["KWD", "BHD", "OMR", "JOD", "TND", "LYD", "IQD"], 3),
-}
+from iso4217 import Currency
 
 
 class MoneyError(ValueError):
     """An amount cannot be represented in the currency."""
 
 
-def exponent(currency: str) -> int:
+@cache
+def _minor_units(currency: str) -> int | None:
+    """ISO 4217's minor-unit exponent (from the ``iso4217`` package's copy of the standard's
+    table); None for codes that are not currencies or have no minor unit (gold, XXX)."""
     try:
-        return CURRENCY_EXPONENTS[currency]
-    except KeyError:
-        raise MoneyError(f"unknown currency {currency!r}") from None
+        return Currency(currency).exponent
+    except ValueError:
+        return None
+
+
+def is_currency(code: str) -> bool:
+    """Whether ``code`` is an ISO 4217 currency that amounts can be kept in."""
+    return len(code) == 3 and code.isupper() and _minor_units(code) is not None
+
+
+def exponent(currency: str) -> int:
+    """Digits after the decimal point: USD 2, JPY 0, KWD 3."""
+    exp = _minor_units(currency) if len(currency) == 3 and currency.isupper() else None
+    if exp is None:
+        raise MoneyError(f"unknown currency {currency!r}")
+    return exp
 
 
 def parse_amount(text: str, currency: str) -> int:
@@ -48,7 +58,8 @@ def parse_amount(text: str, currency: str) -> int:
 
 def format_amount(minor: int, currency: str) -> str:
     """Minor units -> decimal string with exactly the currency's digits."""
-    exp = CURRENCY_EXPONENTS.get(currency, 2)
+    exp = _minor_units(currency)
+    exp = 2 if exp is None else exp
     if exp == 0:
         return str(minor)
     sign = "-" if minor < 0 else ""

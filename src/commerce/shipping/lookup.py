@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from commerce.db.fetch import Fetch
 from commerce.db.models import ShippingMethod, ShippingRate, ShippingZone, TaxRate
+from commerce.shared.addresses import match_area
 from commerce.shipping.rates import RateBand, method_price
 
 
@@ -81,12 +82,15 @@ def options(methods: list[MethodTerms], *, weight_grams: int, order_value: int
 
 
 async def tax_for(fetch: Fetch, country_code: str, country_area: str) -> TaxTerms | None:
-    """The region's rate when one is set, else the country's, else none."""
+    """The region's rate when one is set, else the country's, else none.
+
+    Addresses are stored with their area's key ("CA"); matching again here also finds the
+    region of an address stored before areas were normalised ("California")."""
+    area = (match_area(country_code, country_area) or country_area).strip().upper()
     rows = await fetch(
         select(TaxRate.country_area, TaxRate.rate_bp, TaxRate.applies_to_shipping, TaxRate.name)
-        .where(TaxRate.country_code == country_code,
-               TaxRate.country_area.in_(["", country_area.strip().upper()])))
+        .where(TaxRate.country_code == country_code, TaxRate.country_area.in_(["", area])))
     by_area = {row.country_area: row for row in rows}
-    row = by_area.get(country_area.strip().upper()) if country_area.strip() else None
+    row = by_area.get(area) if area else None
     row = row or by_area.get("")
     return None if row is None else TaxTerms(row.rate_bp, row.applies_to_shipping, row.name)

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from commerce.catalog.rules import MAX_AMOUNT, MAX_WEIGHT_GRAMS, check_text
-from commerce.shared.countries import COUNTRIES
+from commerce.shared.addresses import match_area
+from commerce.shared.countries import country_name, is_country
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import Problems
 from commerce.shared.unset import UNSET, Maybe
@@ -94,7 +95,7 @@ class TaxRateChanges:
 
 def check_country(problems: Problems, code: str, path: Path) -> str:
     code = code.strip().upper()
-    if code not in COUNTRIES:
+    if not is_country(code):
         problems.add(ErrorCode.INVALID, f"{code or 'blank'} is not an ISO 3166-1 alpha-2 "
                      "country code such as \"US\"", path)
     return code
@@ -156,7 +157,15 @@ def check_method(problems: Problems, data: MethodData) -> MethodData:
 
 def check_tax_rate(problems: Problems, data: TaxRateData) -> TaxRateData:
     country = check_country(problems, data.country_code, ["countryCode"])
-    area = check_text(problems, data.country_area, ["countryArea"], max_length=MAX_AREA).upper()
+    area = check_text(problems, data.country_area, ["countryArea"], max_length=MAX_AREA)
+    if area and is_country(country) and len(area) <= MAX_AREA:
+        # Stored as the area's key, the form addresses are normalised to, so they match.
+        key = match_area(country, area)
+        if key is None:
+            problems.add(ErrorCode.INVALID, f"{area!r} is not a region of "
+                         f"{country_name(country)} that addresses can name", ["countryArea"])
+        area = key or area
+    area = area.upper()
     if not 0 <= data.rate_bp <= 10_000:
         problems.add(ErrorCode.INVALID, "must be between 0 and 100", ["rate"])
     name = check_text(problems, data.name, ["name"], max_length=MAX_NAME)

@@ -22,6 +22,7 @@ from commerce.db.models.orders import (
     OrderLine,
 )
 from commerce.db.models.shipping import ShippingMethod, ShippingRate, ShippingZone, TaxRate
+from commerce.db.models.shop import ShopSetting
 
 __all__ = [
     "Address",
@@ -47,6 +48,7 @@ __all__ = [
     "ShippingMethod",
     "ShippingRate",
     "ShippingZone",
+    "ShopSetting",
     "Stock",
     "StockMovement",
     "TaxRate",

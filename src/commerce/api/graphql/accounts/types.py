@@ -77,8 +77,9 @@ class Address(Node):
         return country_name(self.country_code)
 
 
-@strawberry.input(description="A postal address. A postal code is required except in "
-                              "countries that do not use them.")
+@strawberry.input(description="A postal address, validated against Google's address "
+                              "metadata for its country: the fields the country requires, its "
+                              "areas and its postal code format.")
 class AddressInput:
     first_name: str = strawberry.field(description="Given name, 1-128 characters.")
     last_name: str = strawberry.field(description="Family name, 1-128 characters.")
@@ -91,9 +92,11 @@ class AddressInput:
         default="", description="Second street line, at most 256 characters.")
     postal_code: str = strawberry.field(
         default="", description="Postal or ZIP code, at most 32 characters; checked against the "
-                                "country's format and stored upper-case.")
-    country_area: str = strawberry.field(default="",
-                                         description="State, province or region.")
+                                "country's (and area's) format and stored upper-case.")
+    country_area: str = strawberry.field(
+        default="", description="State, province or region, by code or name (\"CA\" or "
+                                "\"California\"); stored as its code. Required where the "
+                                "country's addresses name one; an unknown one is an error.")
     phone: str = strawberry.field(
         default="", description="Phone number: digits with an optional leading +, spaces and "
                                 "()./-, 5-15 digits; empty for none.")

@@ -17,7 +17,7 @@ from commerce.api.graphql.accounts.types import AddressInput
 from commerce.api.graphql.context import Context, Info
 from commerce.api.graphql.errors import UserError, from_domain
 from commerce.api.graphql.orders.types import Order
-from commerce.orders import service
+from commerce.orders import address_change, service
 from commerce.shared.addresses import clean_address
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError, Problems
@@ -206,14 +206,18 @@ class OrderMutation:
         return OrderMarkAsPaidPayload(order=await fresh_order(ctx, pk))
 
     @strawberry.mutation(description="Change the shipping and/or billing address before "
-                                     "anything ships. Needs MANAGE_ORDERS.")
+                                     "anything ships. An unpaid order is re-taxed for a new "
+                                     "shipping address (old and new totals go into its "
+                                     "history); a paid one refuses a change of tax rate or "
+                                     "shipping zone (INVALID_STATE). Needs MANAGE_ORDERS.")
     async def order_update(self, info: Info, input: OrderUpdateInput) -> OrderUpdatePayload:
         ctx, viewer = await _staff(info)
         try:
             pk = _order_pk(input.id)
             shipping, billing = _addresses(input)
-            await service.update_addresses(ctx.db, pk, actor_id=viewer.user_id,
-                                           shipping_address=shipping, billing_address=billing)
+            await address_change.update_addresses(
+                ctx.db, pk, actor_id=viewer.user_id, shipping_address=shipping,
+                billing_address=billing, prices_include_tax=ctx.settings.prices_include_tax)
         except DomainError as exc:
             return OrderUpdatePayload(errors=from_domain(exc))
         return OrderUpdatePayload(order=await fresh_order(ctx, pk))
