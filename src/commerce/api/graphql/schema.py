@@ -31,7 +31,6 @@ from commerce.api.graphql.scalars import SCALARS
 from commerce.api.graphql.shipping.mutations import ShippingMutation
 from commerce.api.graphql.shipping.queries import ShippingQuery
 from commerce.api.graphql.subscriptions import Subscription
-from commerce.api.graphql.websocket_extensions import FreshLoadersPerOperation
 
 Query = merge_types("Query", (NodeQuery, CatalogQuery, TaxonomyQuery, InventoryQuery,
                               AccountsQuery, CustomersQuery, OrdersQuery, CartQuery, ShippingQuery,
@@ -46,8 +45,7 @@ Mutation = merge_types("Mutation", (CatalogMutation, InventoryMutation, Accounts
 
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription,
-                             types=[Node], extensions=[FreshLoadersPerOperation],
-                             config=StrawberryConfig(scalar_map=SCALARS))
+                             types=[Node], config=StrawberryConfig(scalar_map=SCALARS))
 
 
 schema = build_schema()
