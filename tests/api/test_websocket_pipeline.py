@@ -38,9 +38,9 @@ class Socket:
     async def send(self, message: dict[str, Any]) -> None:
         await self.ws.send(json.dumps(message))
 
-    async def recv(self, timeout: float = 5) -> dict[str, Any]:
+    async def recv(self, within: float = 5) -> dict[str, Any]:
         while True:
-            message: dict[str, Any] = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+            message: dict[str, Any] = json.loads(await asyncio.wait_for(self.ws.recv(), within))
             if message.get("type") != "ka":
                 return message
 
@@ -205,7 +205,7 @@ async def test_a_signed_out_viewer_stops_receiving_at_the_next_event(
         first = await ws.recv()
         assert first["type"] in {"next", "data"} and first["payload"]["data"]["heartbeat"]
         await sign_out(db, user_id)
-        stopped = await ws.recv(timeout=3)
+        stopped = await ws.recv(within=3)
         assert stopped["payload"]["data"] is None
         assert stopped["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         assert (await ws.recv())["type"] == "complete"
@@ -254,7 +254,7 @@ async def test_a_heartbeat_ends_by_itself(app: Any, monkeypatch: pytest.MonkeyPa
     async with serve(app) as host, socket(host, "graphql-transport-ws") as ws:
         await ws.start("1", "subscription { heartbeat(intervalSeconds: 60) }")
         beats = 0
-        while (message := await ws.recv(timeout=2))["type"] == "next":
+        while (message := await ws.recv(within=2))["type"] == "next":
             beats += 1
         assert message["type"] == "complete"
     assert beats == 60  # an hour's worth at one a minute

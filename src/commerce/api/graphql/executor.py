@@ -47,7 +47,7 @@ from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 
-from commerce.api.graphql.limits import Limits, ListSizes, check_static, query_cost
+from commerce.api.graphql.limits import IntrospectionModel, Limits, check_static, query_cost
 from commerce.shared.errors import AuthError, RateLimitedError
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ class Executor:
         self._rules = list(specified_rules)
         if not introspection:
             self._rules.append(NoSchemaIntrospectionCustomRule)
-        self._list_sizes = ListSizes(self.schema)
+        self._introspection = IntrospectionModel(self.schema)
         self._cache: OrderedDict[bytes, PreparedDocument] = OrderedDict()
         self.cache_bytes = 0
         self.cache_limit = cache_bytes
@@ -186,11 +186,15 @@ class Executor:
         if isinstance(coerced, list):
             return _request_error([_with_code(e, "INVALID_ARGUMENT") for e in coerced])
         cost = query_cost(self.schema, operation, prepared.fragments, coerced.coerced,
-                          limit=self.limits.max_cost, list_sizes=self._list_sizes)
-        if cost > self.limits.max_cost:
+                          limit=self.limits.max_cost, introspection=self._introspection)
+        if cost.fields > self.limits.max_cost:
             return _request_error([_error(
                 f"the query costs more than {self.limits.max_cost}, the limit "
                 "(connections multiply their fields by `first`)", "QUERY_TOO_COSTLY")])
+        if cost.introspection > self._introspection.allowance:
+            return _request_error([_error(
+                "the introspection in this query weighs more than one full introspection "
+                "query, the limit", "QUERY_TOO_COSTLY")])
         return _Plan(prepared.document, operation, variables, operation_name)
 
     # -- transports ------------------------------------------------------------------------

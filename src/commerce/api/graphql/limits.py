@@ -4,17 +4,16 @@ Counting with fragments expanded matters: a fragment holding 10 aliases spread 1
 100 aliases (older strawberry's limiter missed this). Expanding must not cost what it
 counts, though: 30 fragments that each spread the next twice stand for 2^30 fields. So each
 fragment is walked once (depth and aliases per fragment; cost per fragment and parent type,
-since a fragment on an interface costs what its parent's fields cost), and every count
-saturates just above its limit, so the numbers stay small and the walk stops adding once the
-answer is known. Work is linear in the document's size.
+since a fragment on an interface or union costs what its parent's fields cost), and sums
+saturate just above their limit, so numbers stay small and the walk stops once the answer is
+known. Work is linear in the document's size.
 
-Introspection: ``__schema`` and ``__type`` count towards cost and aliases like any field,
-and each of their lists multiplies its children by that list's average length in this schema
-(``__Schema.types`` by the number of types), so the cost approximates the size of the answer.
-A whole GraphiQL introspection costs about 16,000 under this rule and passes the default
-limit; twenty aliased copies do not. Depth does not count introspection: GraphiQL's
-``ofType`` chain is 15 levels by design, and recursion through ``__Type.fields`` is priced
-by the cost instead.
+Introspection: aliases on ``__typename``/``__schema``/``__type`` count like any alias.
+``__schema`` and ``__type`` selections are weighed by what their answer would hold in this
+schema (``IntrospectionModel``) against their own allowance: one full introspection query,
+plus half again. So GraphiQL and code generators pass whatever the schema grows to, while
+aliased copies or recursion through ``__Type.fields`` are refused (``QUERY_TOO_COSTLY``).
+Depth does not count introspection: the standard query's ``ofType`` chain alone is 15 levels.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import (
     FieldNode,
@@ -32,7 +31,9 @@ from graphql import (
     GraphQLError,
     GraphQLInputObjectType,
     GraphQLInterfaceType,
+    GraphQLList,
     GraphQLNamedType,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLUnionType,
@@ -41,7 +42,9 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
+    get_introspection_query,
     get_named_type,
+    parse,
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
 
@@ -116,60 +119,139 @@ class _DepthAndAliases:
         return known
 
 
-class ListSizes:
-    """The average length of each introspection list in one schema, computed once."""
+class IntrospectionModel:
+    """What introspection answers weigh in one schema, computed once at start.
+
+    Lists multiply their children by their average length in this schema (``__Schema.types``
+    by the number of types), ``ofType`` chains stop where the schema's deepest wrapping
+    (``[X!]!`` is three) leaves them null, and ``allowance`` is what the standard full
+    introspection query (every option on, as GraphiQL and code generators send it) weighs,
+    plus half again."""
 
     def __init__(self, schema: GraphQLSchema) -> None:
         types = list(schema.type_map.values())
         n = max(len(types), 1)
-
-        def average(total: int, over: int) -> int:
-            return max(math.ceil(total / max(over, 1)), 1)
-
         fielded = [t for t in types if isinstance(t, GraphQLObjectType | GraphQLInterfaceType)]
-        all_fields = [f for t in fielded for f in t.fields.values()]
+        inputs = [t for t in types if isinstance(t, GraphQLInputObjectType)]
+        fields = [f for t in fielded for f in t.fields.values()]
+        args = [a for f in fields for a in f.args.values()]
         directives = list(schema.directives)
-        self.sizes: dict[tuple[str, str], int] = {
+        self.sizes: dict[tuple[str, str], float] = {
             ("__Schema", "types"): n,
-            ("__Schema", "directives"): max(len(directives), 1),
-            ("__Type", "fields"): average(len(all_fields), n),
-            ("__Type", "interfaces"): average(
-                sum(len(t.interfaces) for t in fielded), n),
-            ("__Type", "possibleTypes"): average(
-                sum(len(t.types) for t in types if isinstance(t, GraphQLUnionType))
-                + len(fielded), n),
-            ("__Type", "enumValues"): average(
-                sum(len(t.values) for t in types if isinstance(t, GraphQLEnumType)), n),
-            ("__Type", "inputFields"): average(
-                sum(len(t.fields) for t in types if isinstance(t, GraphQLInputObjectType)), n),
-            ("__Field", "args"): average(sum(len(f.args) for f in all_fields), len(all_fields)),
-            ("__Directive", "args"): average(sum(len(d.args) for d in directives),
-                                             len(directives)),
+            ("__Schema", "directives"): len(directives),
+            ("__Type", "fields"): len(fields) / n,
+            ("__Type", "interfaces"): sum(len(t.interfaces) for t in fielded) / n,
+            ("__Type", "possibleTypes"): sum(
+                len(schema.get_possible_types(t)) for t in types
+                if isinstance(t, GraphQLInterfaceType | GraphQLUnionType)) / n,
+            ("__Type", "enumValues"): sum(
+                len(t.values) for t in types if isinstance(t, GraphQLEnumType)) / n,
+            ("__Type", "inputFields"): sum(len(t.fields) for t in inputs) / n,
+            ("__Field", "args"): len(args) / max(len(fields), 1),
+            ("__Directive", "args"): sum(len(d.args) for d in directives)
+            / max(len(directives), 1),
         }
+        references = [f.type for f in fields] + [a.type for a in args] + [
+            f.type for t in inputs for f in t.fields.values()]
+        self.max_wrapping = max((_wrapping(t) for t in references), default=0)
+        reference = parse(get_introspection_query(
+            descriptions=True, specified_by_url=True, directive_is_repeatable=True,
+            schema_description=True, input_value_deprecation=True))
+        fragments = {d.name.value: d for d in reference.definitions
+                     if isinstance(d, FragmentDefinitionNode)}
+        operation = next(d for d in reference.definitions
+                         if isinstance(d, OperationDefinitionNode))
+        walk = _IntrospectionCost(schema, fragments, self, math.inf)
+        full = walk.selection_set(_root(schema), operation.selection_set, 0)
+        self.allowance = math.ceil(full * 1.5)
 
-    def get(self, parent: str, field_name: str) -> int:
-        return self.sizes.get((parent, field_name), 1)
+
+def _wrapping(type_: Any) -> int:
+    depth = 0
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        type_, depth = type_.of_type, depth + 1
+    return depth
+
+
+def _root(schema: GraphQLSchema) -> GraphQLObjectType:
+    root = schema.query_type
+    assert root is not None
+    return root
 
 
 _META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef,
                 "__typename": TypeNameMetaFieldDef}
 
 
+@dataclass(slots=True)
+class _IntrospectionCost:
+    """The estimated weight of introspection selections (see ``IntrospectionModel``)."""
+
+    schema: GraphQLSchema
+    fragments: Mapping[str, FragmentDefinitionNode]
+    model: IntrospectionModel
+    cap: float
+    memo: dict[tuple[str, str, int], float] = field(default_factory=dict)
+
+    def selection_set(self, parent: GraphQLNamedType, selection_set: SelectionSetNode,
+                      wrapped: int) -> float:
+        cost = 0.0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                cost += self.field(parent, selection, wrapped)
+            elif isinstance(selection, InlineFragmentNode):
+                cost += self.selection_set(parent, selection.selection_set, wrapped)
+            elif isinstance(selection, FragmentSpreadNode):
+                key = (selection.name.value, parent.name, wrapped)
+                known = self.memo.get(key)
+                if known is None:
+                    self.memo[key] = 0.0  # validation already rejected cycles
+                    fragment = self.fragments.get(selection.name.value)
+                    known = 0.0 if fragment is None else self.selection_set(
+                        parent, fragment.selection_set, wrapped)
+                    self.memo[key] = known
+                cost += known
+            if cost >= self.cap:
+                return self.cap
+        return cost
+
+    def field(self, parent: GraphQLNamedType, node: FieldNode, wrapped: int) -> float:
+        name = node.name.value
+        if node.selection_set is None:
+            return 1.0
+        level = wrapped + 1 if name == "ofType" else 0
+        if level > self.model.max_wrapping:
+            return 1.0  # always null in this schema
+        field_def = _META_FIELDS.get(name) or (getattr(parent, "fields", None) or {}).get(name)
+        if field_def is None:
+            return 1.0
+        child = get_named_type(field_def.type)
+        multiplier = self.model.sizes.get((parent.name, name), 1.0)
+        return min(1.0 + multiplier * self.selection_set(child, node.selection_set, level),
+                   self.cap)
+
+
+class Cost(NamedTuple):
+    fields: int  # saturates just above the limit it was counted against
+    introspection: float  # the weight of __schema/__type selections, likewise
+
+
 def query_cost(schema: GraphQLSchema, operation: OperationDefinitionNode,
                fragments: Mapping[str, FragmentDefinitionNode],
                variables: Mapping[str, Any] | None, *, limit: int,
-               list_sizes: ListSizes | None = None) -> int:
-    """Every field costs 1; a connection's children cost ``first`` times over, an
-    introspection list's children its average length times over.
+               introspection: IntrospectionModel) -> Cost:
+    """Every field costs 1 and a connection's children cost ``first`` times over; the
+    introspection inside is weighed apart, against ``introspection.allowance``.
 
-    The result saturates at ``limit + 1``: anything above the limit is "over", and counting
-    further would only cost time."""
+    Both saturate just above their limits: anything above is "over", and counting further
+    would only cost time."""
     root = schema.get_root_type(operation.operation)
     if root is None:
-        return 0
-    walk = _Cost(schema, fragments, variables or {}, limit + 1,
-                 list_sizes or ListSizes(schema))
-    return walk.selection_set(root, operation.selection_set)
+        return Cost(0, 0.0)
+    walk = _Cost(schema, fragments, variables or {}, limit + 1, _IntrospectionCost(
+        schema, fragments, introspection, introspection.allowance + 1))
+    fields = walk.selection_set(root, operation.selection_set)
+    return Cost(fields, walk.introspection)
 
 
 def _first_value(field: FieldNode, variables: Mapping[str, Any]) -> int | None:
@@ -190,8 +272,10 @@ class _Cost:
     fragments: Mapping[str, FragmentDefinitionNode]
     variables: Mapping[str, Any]
     cap: int
-    list_sizes: ListSizes
-    memo: dict[tuple[str, str], int] = field(default_factory=dict)
+    weigh_introspection: _IntrospectionCost
+    introspection: float = 0.0
+    # (fragment, parent type) -> (cost, the introspection weight it adds)
+    memo: dict[tuple[str, str], tuple[int, float]] = field(default_factory=dict)
 
     def selection_set(self, parent: GraphQLNamedType, selection_set: SelectionSetNode) -> int:
         cost = 0
@@ -205,7 +289,7 @@ class _Cost:
                 cost += self.selection_set(target, selection.selection_set)
             elif isinstance(selection, FragmentSpreadNode):
                 cost += self.spread(parent, selection.name.value)
-            if cost >= self.cap:
+            if cost >= self.cap or self.introspection >= self.weigh_introspection.cap:
                 return self.cap
         return cost
 
@@ -213,33 +297,34 @@ class _Cost:
         name = node.name.value
         if node.selection_set is None:
             return 1
-        field_def = _META_FIELDS.get(name) if name.startswith("__") else None
-        if field_def is None:
-            fields = getattr(parent, "fields", None) or {}
-            field_def = fields.get(name)
+        if name in ("__schema", "__type"):
+            self.introspection += self.weigh_introspection.field(parent, node, 0)
+            return 1
+        field_def = (getattr(parent, "fields", None) or {}).get(name)
         if field_def is None:
             return 1
         child_type = get_named_type(field_def.type)
         child_cost = self.selection_set(child_type, node.selection_set)
+        multiplier = 1
         if child_type.name.endswith("Connection"):
             first = _first_value(node, self.variables)
             multiplier = max(first if first is not None else DEFAULT_PAGE_SIZE, 0)
-        else:
-            multiplier = self.list_sizes.get(parent.name, name)
         return min(1 + multiplier * child_cost, self.cap)
 
     def spread(self, parent: GraphQLNamedType, name: str) -> int:
         key = (name, parent.name)
         known = self.memo.get(key)
-        if known is not None:
-            return known
-        self.memo[key] = 0  # validation already rejected cycles; this guards anyway
-        fragment = self.fragments.get(name)
-        cost = 0
-        if fragment is not None:
-            target = self.schema.get_type(fragment.type_condition.name.value) or parent
-            if not isinstance(target, GraphQLObjectType | GraphQLInterfaceType):
-                target = parent
-            cost = self.selection_set(target, fragment.selection_set)
-        self.memo[key] = cost
-        return cost
+        if known is None:
+            self.memo[key] = (0, 0.0)  # validation already rejected cycles; this guards anyway
+            fragment = self.fragments.get(name)
+            before = self.introspection
+            cost = 0
+            if fragment is not None:
+                target = self.schema.get_type(fragment.type_condition.name.value) or parent
+                if not isinstance(target, GraphQLObjectType | GraphQLInterfaceType):
+                    target = parent
+                cost = self.selection_set(target, fragment.selection_set)
+            self.memo[key] = (cost, self.introspection - before)
+            return cost
+        self.introspection += known[1]
+        return known[0]
