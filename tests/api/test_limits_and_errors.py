@@ -239,3 +239,23 @@ def test_the_document_cache_is_bounded_in_bytes_and_keyed_by_a_hash() -> None:
     assert 0 < executor.cache_bytes <= 200_000
     assert len(executor._cache) < 200
     assert all(isinstance(key, bytes) and len(key) == 32 for key in executor._cache)
+
+
+def test_a_fragment_chain_is_weighed_once_per_fragment_even_under_a_huge_limit() -> None:
+    # Saturation cannot help here (the limit is never reached): only memoising does.
+    from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
+
+    from commerce.api.graphql.limits import IntrospectionModel, query_cost
+    from commerce.api.graphql.schema import schema
+
+    document = parse(_fragment_chain(30))
+    fragments = {d.name.value: d for d in document.definitions
+                 if isinstance(d, FragmentDefinitionNode)}
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    model = IntrospectionModel(schema._schema)
+    started = time.perf_counter()
+    cost = query_cost(schema._schema, operation, fragments, {}, limit=10**12,
+                      introspection=model)
+    elapsed = time.perf_counter() - started
+    assert cost.fields == 41 * 2**30  # categories: 1 + 20 x (nodes + id), doubled 30 times
+    assert elapsed < 0.05, f"weighing took {elapsed * 1000:.1f} ms"
