@@ -258,3 +258,17 @@ async def test_a_heartbeat_ends_by_itself(app: Any, monkeypatch: pytest.MonkeyPa
             beats += 1
         assert message["type"] == "complete"
     assert beats == 60  # an hour's worth at one a minute
+
+
+async def test_browsers_may_open_sockets_from_the_cors_origins_only(
+        settings: Settings, db: Database) -> None:
+    app = create_app(settings.with_(cors_origins=("https://shop.example",)), db)
+    async with serve(app) as host:
+        async with websockets.connect(f"ws://{host}/graphql", origin="https://shop.example",
+                                      subprotocols=["graphql-transport-ws"]) as ws:
+            assert ws.subprotocol == "graphql-transport-ws"
+        with pytest.raises(websockets.InvalidStatus):
+            async with websockets.connect(f"ws://{host}/graphql",
+                                          origin="https://evil.example",
+                                          subprotocols=["graphql-transport-ws"]):
+                pass

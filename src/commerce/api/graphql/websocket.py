@@ -186,6 +186,9 @@ class GraphQLWebSocket(GraphQL[SocketSession, None]):
                 seconds=settings.ws_connection_init_timeout_seconds),
             # Counted by PipelineSchema instead, so the refusal has a code on both protocols.
             max_subscriptions_per_connection=None,
+            # Browsers on other origins may open a socket only from the CORS origins (a
+            # socket carries no cookies here, but the rule should match HTTP's).
+            allowed_origins=settings.cors_origins,
         )
         self.db = db
         self.settings = settings
