@@ -117,7 +117,8 @@ class Settings:
     db_pool_size: int = 10
     # Catalog prices are tax-exclusive (tax added at checkout) unless this is set.
     prices_include_tax: bool = False
-    # API edge (issue 6). A larger HTTP body is refused with 413 before it is read in full.
+    # API edge (issue 6). A larger HTTP body is refused with 413 before it is read in full;
+    # `commerce serve` gives uvicorn the same ceiling for WebSocket messages (close 1009).
     max_body_bytes: int = 1024 * 1024
     # Parsed and validated documents kept, by estimated memory (~100 bytes per character).
     document_cache_bytes: int = 8 * 1024 * 1024

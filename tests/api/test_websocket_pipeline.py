@@ -272,3 +272,29 @@ async def test_browsers_may_open_sockets_from_the_cors_origins_only(
                                           origin="https://evil.example",
                                           subprotocols=["graphql-transport-ws"]):
                 pass
+
+
+def test_commerce_serve_caps_websocket_messages_at_the_body_limit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    from commerce import cli
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    settings = Settings(secret_key="a-real-secret", debug=True, max_body_bytes=4096)
+    cli._serve(settings, None, None, workers=2)
+    assert calls[0]["ws_max_size"] == 4096
+
+
+def test_edge_settings_are_read_from_the_environment() -> None:
+    settings = Settings.from_env({
+        "COMMERCE_MAX_BODY_BYTES": "2048", "COMMERCE_DOCUMENT_CACHE_BYTES": "65536",
+        "COMMERCE_MAX_SUBSCRIPTIONS_PER_CONNECTION": "5",
+        "COMMERCE_WS_CONNECTION_INIT_TIMEOUT_SECONDS": "2.5"})
+    assert (settings.max_body_bytes, settings.document_cache_bytes,
+            settings.max_subscriptions_per_connection,
+            settings.ws_connection_init_timeout_seconds) == (2048, 65536, 5, 2.5)
+    defaults = Settings()
+    assert (defaults.max_body_bytes, defaults.max_subscriptions_per_connection,
+            defaults.ws_connection_init_timeout_seconds) == (1024 * 1024, 20, 10.0)
