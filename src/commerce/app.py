@@ -17,14 +17,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
-from commerce.api.graphql.context import Context
 from commerce.api.graphql.executor import Executor
 from commerce.api.graphql.http import GraphQLHTTPEndpoint
 from commerce.api.graphql.limits import Limits
 from commerce.api.graphql.schema import schema
+from commerce.api.graphql.websocket import GraphQLWebSocket
 from commerce.db.database import Database
 from commerce.db.shop_currency import ensure_shop_currency
 from commerce.settings import Settings
@@ -73,22 +71,6 @@ class RequestLogMiddleware:
                 "ms": round((time.perf_counter() - started) * 1000, 2)})
 
 
-class GraphQLWebSocket(GraphQL[Context, None]):
-    """Strawberry's view, used only for subscriptions over WebSocket."""
-
-    def __init__(self, db: Database, settings: Settings) -> None:
-        super().__init__(schema, subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,
-                                                         GRAPHQL_WS_PROTOCOL),
-                         graphql_ide=None)
-        self.db = db
-        self.settings = settings
-
-    async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(settings=self.settings, db=self.db, reader=self.db.reader(hold=False),
-                       request_id=uuid.uuid4().hex, client_ip=client_ip(request),
-                       authorization=request.headers.get("authorization"))
-
-
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     db = database or Database.from_settings(settings)
@@ -96,10 +78,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         schema,
         limits=Limits(settings.max_depth, settings.max_aliases, settings.max_cost),
         max_tokens=settings.max_tokens, introspection=settings.introspection,
-        debug=settings.debug,
+        debug=settings.debug, cache_bytes=settings.document_cache_bytes,
     )
     graphql_http = GraphQLHTTPEndpoint(executor, db, settings, client_ip)
-    graphql_ws = GraphQLWebSocket(db, settings)
+    graphql_ws = GraphQLWebSocket(executor, db, settings, client_ip)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -50,17 +50,20 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
 
     host = host or settings.host
     port = port or settings.port
+    # A WebSocket message is a request too: the same ceiling as an HTTP body (uvicorn
+    # closes the socket with 1009 past it; its own default is 16 MiB).
+    ws_max_size = settings.max_body_bytes
     if workers > 1:
         # Each worker process builds its own app from the environment.
         uvicorn.run("commerce.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning")
+                    workers=workers, log_level="warning", ws_max_size=ws_max_size)
         return
     from commerce.app import create_app
     from commerce.runtime import tune_gc_for_serving
 
     app = create_app(settings)
     tune_gc_for_serving()
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", ws_max_size=ws_max_size)
 
 
 async def _migrate(settings: Settings) -> None:

@@ -39,6 +39,13 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if not value > 0:
+        raise ValueError("expected a positive number")
+    return value
+
+
 def _port(raw: str) -> int:
     value = int(raw)
     if not 0 < value < 65536:
@@ -91,6 +98,11 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "db_pool_size": _positive_int,
     "prices_include_tax": _bool,
     "sqlite_driver": _sqlite_driver,
+    # API edge: request size, document cache and WebSocket limits (issue 6).
+    "max_body_bytes": _positive_int,
+    "document_cache_bytes": _positive_int,
+    "max_subscriptions_per_connection": _positive_int,
+    "ws_connection_init_timeout_seconds": _positive_float,
 }
 
 
@@ -120,6 +132,15 @@ class Settings:
     # How SQLite statements run: "inline" (on the event loop's thread; fastest) or
     # "aiosqlite" (SQLAlchemy's stock adapter; the fallback). Ignored on PostgreSQL.
     sqlite_driver: str = "inline"
+    # API edge (issue 6). A larger HTTP body is refused with 413 before it is read in full;
+    # `commerce serve` gives uvicorn the same ceiling for WebSocket messages (close 1009).
+    max_body_bytes: int = 1024 * 1024
+    # Parsed and validated documents kept, by estimated memory (~100 bytes per character).
+    document_cache_bytes: int = 8 * 1024 * 1024
+    # Operations (subscriptions, and queries/mutations in flight) one socket may run at once.
+    max_subscriptions_per_connection: int = 20
+    # A socket that has not sent connection_init by then is closed (4408).
+    ws_connection_init_timeout_seconds: float = 10.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from graphql import get_introspection_query
 
+from commerce.api.graphql.executor import Executor
+from commerce.api.graphql.limits import Limits
 from commerce.app import create_app
 from commerce.db.database import Database
 from commerce.settings import Settings
@@ -126,3 +130,132 @@ async def test_cors_allows_configured_origins_only(settings: Settings, db: Datab
             "origin": "https://evil.example", "access-control-request-method": "POST"})
     assert ok.headers["access-control-allow-origin"] == "https://shop.example"
     assert "access-control-allow-origin" not in bad.headers
+
+
+def _fragment_chain(levels: int) -> str:
+    """``levels`` fragments, each spreading the next twice: 2^levels leaves when expanded."""
+    parts = ["query { ...F0 }"]
+    parts += [f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels)]
+    parts.append(f"fragment F{levels} on Query {{ categories {{ nodes {{ id }} }} }}")
+    return " ".join(parts)
+
+
+async def test_a_fragment_chain_is_refused_in_linear_time(client: httpx.AsyncClient) -> None:
+    query = _fragment_chain(30)
+    started = time.perf_counter()
+    r = await client.post("/graphql", json={"query": query})
+    elapsed = time.perf_counter() - started
+    assert r.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert elapsed < 0.05, f"refusing took {elapsed * 1000:.1f} ms"
+
+
+async def test_aliased_introspection_counts_towards_cost(client: httpx.AsyncClient) -> None:
+    selection = "__schema { types { name description fields { name description type { name } } } }"
+    query = "{ " + " ".join(f"s{i}: {selection}" for i in range(20)) + " }"
+    r = await client.post("/graphql", json={"query": query})
+    assert "data" not in r.json()
+    assert r.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+
+
+async def test_a_full_introspection_query_passes_the_default_limits(
+        client: httpx.AsyncClient) -> None:
+    query = get_introspection_query(descriptions=True, specified_by_url=True,
+                                    directive_is_repeatable=True, schema_description=True,
+                                    input_value_deprecation=True)
+    body = (await client.post("/graphql", json={"query": query})).json()
+    assert "errors" not in body and body["data"]["__schema"]["types"]
+
+
+async def test_aliases_of_introspection_fields_are_counted(client: httpx.AsyncClient) -> None:
+    query = "{ " + " ".join(f"t{i}: __typename" for i in range(31)) + " }"
+    r = await client.post("/graphql", json={"query": query})
+    assert r.json()["errors"][0]["extensions"]["code"] == "TOO_MANY_ALIASES"
+
+
+async def test_a_body_over_the_limit_is_413_without_being_read(
+        client: httpx.AsyncClient) -> None:
+    padding = "x" * (5 * 1024 * 1024)
+    r = await client.post("/graphql", json={"query": "{ __typename }",
+                                            "variables": {"padding": padding}})
+    assert r.status_code == 413
+    assert r.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+
+
+async def test_a_chunked_body_is_counted_while_it_is_read(app: Any) -> None:
+    # No Content-Length: the endpoint must stop reading once the limit is passed.
+    chunk = b" " * 65536
+    pulled = 0
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal pulled
+        pulled += len(chunk)
+        return {"type": "http.request", "body": chunk, "more_body": pulled < 50 * 1024 * 1024}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": "/graphql", "raw_path": b"/graphql",
+             "query_string": b"", "root_path": "", "server": ("test", 80),
+             "client": ("127.0.0.1", 5000),
+             "headers": [(b"host", b"test"), (b"content-type", b"application/json"),
+                         (b"transfer-encoding", b"chunked")]}
+    await app(scope, receive, send)
+    assert sent[0]["status"] == 413
+    assert pulled <= 1024 * 1024 + len(chunk)
+
+
+async def test_a_get_query_string_over_the_limit_is_414(client: httpx.AsyncClient) -> None:
+    query = "{ " + " ".join(["__typename"] * 5000) + " }"
+    r = await client.get("/graphql", params={"query": query})
+    assert r.status_code == 414
+    assert r.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+
+
+def _executor(**overrides: Any) -> Executor:
+    from commerce.api.graphql.schema import schema
+
+    options: dict[str, Any] = {"limits": Limits(15, 30, 25000), "max_tokens": 5000,
+                               "introspection": True}
+    return Executor(schema, **(options | overrides))
+
+
+def test_failed_documents_are_not_cached() -> None:
+    executor = _executor()
+    assert executor.prepare("{ categories { nodes { id }").errors
+    assert executor.prepare("{ noSuchField }").errors
+    assert executor.prepare("{ " + "a: __typename " * 31 + "}").errors  # over a limit
+    assert len(executor._cache) == 0
+    assert not executor.prepare("{ categories { nodes { id } } }").errors
+    assert len(executor._cache) == 1
+
+
+def test_the_document_cache_is_bounded_in_bytes_and_keyed_by_a_hash() -> None:
+    executor = _executor(cache_bytes=200_000)
+    for n in range(200):
+        query = f"{{ categories(first: {n + 1}) {{ nodes {{ id name slug }} }} }}"
+        assert not executor.prepare(query).errors
+    assert 0 < executor.cache_bytes <= 200_000
+    assert len(executor._cache) < 200
+    assert all(isinstance(key, bytes) and len(key) == 32 for key in executor._cache)
+
+
+def test_a_fragment_chain_is_weighed_once_per_fragment_even_under_a_huge_limit() -> None:
+    # Saturation cannot help here (the limit is never reached): only memoising does.
+    from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
+
+    from commerce.api.graphql.limits import IntrospectionModel, query_cost
+    from commerce.api.graphql.schema import schema
+
+    document = parse(_fragment_chain(30))
+    fragments = {d.name.value: d for d in document.definitions
+                 if isinstance(d, FragmentDefinitionNode)}
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    model = IntrospectionModel(schema._schema)
+    started = time.perf_counter()
+    cost = query_cost(schema._schema, operation, fragments, {}, limit=10**12,
+                      introspection=model)
+    elapsed = time.perf_counter() - started
+    assert cost.fields == 41 * 2**30  # categories: 1 + 20 x (nodes + id), doubled 30 times
+    assert elapsed < 0.05, f"weighing took {elapsed * 1000:.1f} ms"

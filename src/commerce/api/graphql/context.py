@@ -28,9 +28,8 @@ class Context:
     reader: Reader
     request_id: str
     client_ip: str
+    # The Authorization header; over WebSocket, the one connection_init carried.
     authorization: str | None = None
-    # Set by strawberry's WebSocket handlers from the connection_init payload.
-    connection_params: dict[str, Any] | None = None
     _viewer: Any = field(default=_UNSET, repr=False)
 
     @cached_property
@@ -40,12 +39,7 @@ class Context:
         return Loaders(self.reader)
 
     def _token(self) -> str | None:
-        header = self.authorization
-        if header is None and isinstance(self.connection_params, dict):
-            raw = self.connection_params.get("Authorization") or self.connection_params.get(
-                "authorization")
-            header = raw if isinstance(raw, str) else None
-        return bearer_token(header)
+        return bearer_token(self.authorization)
 
     async def viewer(self) -> Viewer | None:
         """The signed-in user, or None (no token, or a token that is invalid or expired)."""
@@ -54,6 +48,11 @@ class Context:
             self._viewer = None if token is None else await viewer_for_token(self.reader, token)
         viewer: Viewer | None = self._viewer
         return viewer
+
+    async def signed_out(self) -> bool:
+        """A token was presented but signs nobody in now (revoked, expired, or the account
+        disabled). Long-lived transports ask before each subscription event."""
+        return self._token() is not None and await self.viewer() is None
 
     async def require_user(self) -> Viewer:
         viewer = await self.viewer()

@@ -6,6 +6,9 @@
 - Under graphql-response+json a request error (unparsable, invalid, bad variables, over a
   limit) is 400 with no ``data``; under application/json it is 200 (still without ``data``).
 - Malformed JSON or parameters: 400 with a JSON ``errors`` body; other content types: 415.
+- A body over ``COMMERCE_MAX_BODY_BYTES`` is 413, found from ``Content-Length`` or, for a
+  chunked body, by counting while reading, so no more than the limit is ever read; a GET
+  query string over ``MAX_QUERY_STRING_BYTES`` is 414 (send long documents with POST).
 - Browsers asking for HTML get GraphiQL when it is enabled.
 """
 
@@ -27,10 +30,35 @@ from commerce.settings import Settings
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
+# Proxies and CDNs commonly refuse longer URLs anyway.
+MAX_QUERY_STRING_BYTES = 32 * 1024
 
 
 class BadRequest(Exception):
     pass
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing (``BodyTooLarge``) before reading more than ``limit``."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _error_body(message: str, code: str) -> dict[str, Any]:
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
 def negotiate(accept: str | None) -> str | None:
@@ -133,14 +161,23 @@ class GraphQLHTTPEndpoint:
                 content_type = request.headers.get("content-type", "")
                 if content_type.split(";")[0].strip().lower() != JSON:
                     return _json_response(
-                        {"errors": [{"message": "send the request as application/json"}]},
+                        _error_body("send the request as application/json", "BAD_REQUEST"),
                         415, media_type)
-                params = _params_from_json(await request.body())
+                params = _params_from_json(
+                    await read_body(request, self.settings.max_body_bytes))
             else:
+                if len(request.scope.get("query_string", b"")) > MAX_QUERY_STRING_BYTES:
+                    return _json_response(_error_body(
+                        f"the query string is longer than {MAX_QUERY_STRING_BYTES} bytes: "
+                        "send the document with POST", "REQUEST_TOO_LARGE"), 414, media_type)
                 params = _params_from_query_string(request)
             query, variables, operation_name = _validate_params(params)
+        except BodyTooLarge:
+            return _json_response(_error_body(
+                f"the body is larger than {self.settings.max_body_bytes} bytes",
+                "REQUEST_TOO_LARGE"), 413, media_type)
         except BadRequest as exc:
-            return _json_response({"errors": [{"message": str(exc)}]}, 400, media_type)
+            return _json_response(_error_body(str(exc), "BAD_REQUEST"), 400, media_type)
 
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         context = Context(

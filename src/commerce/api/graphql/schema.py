@@ -33,7 +33,6 @@ from commerce.api.graphql.scalars import SCALARS
 from commerce.api.graphql.shipping.mutations import ShippingMutation
 from commerce.api.graphql.shipping.queries import ShippingQuery
 from commerce.api.graphql.subscriptions import Subscription
-from commerce.api.graphql.websocket_extensions import FreshLoadersPerOperation
 
 Query = merge_types("Query", (NodeQuery, CatalogQuery, TaxonomyQuery, InventoryQuery,
                               AccountsQuery, CustomersQuery, OrdersQuery, CartQuery, ShippingQuery,
@@ -57,8 +56,7 @@ get_object_definition(Mutation, strict=True).description = (
 
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription,
-                             types=[Node], extensions=[FreshLoadersPerOperation],
-                             config=StrawberryConfig(scalar_map=SCALARS))
+                             types=[Node], config=StrawberryConfig(scalar_map=SCALARS))
 
 
 schema = build_schema()
