@@ -176,7 +176,8 @@ async def delete_draft(db: Database, draft_id: int) -> None:
 async def complete_draft(db: Database, draft_id: int, *, settings: Settings, viewer: Viewer,
                          payment_method: str) -> PlacedOrder:
     """Place the draft's order under the checkout's rules, with ``viewer`` (staff) as the
-    actor of its PLACED event. A draft is completed once: afterwards CART_COMPLETED."""
+    actor of its PLACED event. Like a checkout, completing it again (a retry after a lost
+    answer, or a concurrent double click) returns the same order with ``created=False``."""
     reader = db.reader()  # a plain read: no write lock just to find the token
     try:
         token = await reader.scalar(select(Cart.token).where(Cart.id == draft_id,
@@ -190,8 +191,6 @@ async def complete_draft(db: Database, draft_id: int, *, settings: Settings, vie
                                          payment_method=payment_method, kind=KIND)
     except DomainError as exc:
         raise DomainError([_renamed(p) for p in exc.problems]) from None
-    if not placed.created:
-        raise _completed()
     return placed
 
 
