@@ -63,12 +63,14 @@ async def complete_checkout(db: Database, cart_token: str, *, settings: Settings
         await _allocate(session, order_id, lines, line_ids, viewer)
         if q.discount is not None:
             await _use_discount(session, q, order_id, cart.email or "")
+        number = await _number_order(session, order_id, cart)
         await add_event(session, order_id, OrderEventType.PLACED,
                         actor_id=viewer.user_id if viewer else None,
                         message=f"Order placed ({method.replace('_', ' ').lower()})",
                         data={"total": q.breakdown.total, "currency": q.currency})
         await emit(session, "order.placed", "Order", order_id, {
-            "order_id": order_id, "currency": q.currency, "subtotal": q.breakdown.subtotal,
+            "order_id": order_id, "number": number, "currency": q.currency,
+            "subtotal": q.breakdown.subtotal,
             "discount": q.breakdown.discount, "shipping": q.breakdown.shipping,
             "shipping_discount": q.breakdown.shipping_discount, "tax": q.breakdown.tax,
             "total": q.breakdown.total, "payment_method": method,
@@ -126,9 +128,15 @@ def _validate(cart: Cart, q: Quote, payment_method: str) -> None:
 async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_method: str,
                         viewer: Viewer | None, settings: Settings,
                         now: datetime) -> tuple[int, str, dict[int, int]]:
-    """Insert the order and its lines; returns (order id, token, variant id -> line id)."""
-    number = str(await next_value(session, "order_number", ORDER_NUMBER_START))
+    """Insert the order and its lines; returns (order id, token, variant id -> line id).
+
+    The order gets its number last (``_number_order``): the counter's row is one lock every
+    checkout needs, so taking it here would make all checkouts queue behind each other for
+    the whole allocation; taken just before commit, it is held only for the commit.
+    """
     token = secrets.token_urlsafe(24)  # 192 bits
+    # Unique (it holds the token) and never committed: _number_order replaces it.
+    number = f"~{token[:31]}"
     b = q.breakdown
     email = (cart.email or "").lower()
     user_id = cart.user_id or (viewer.user_id if viewer and not viewer.is_staff else None)
@@ -145,8 +153,7 @@ async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_met
         billing_address=cart.billing_address or cart.shipping_address,
         discount_code=q.discount.code if q.discount else None,
         customer_note=cart.customer_note, attribution=cart.attribution or {},
-        search_text=search_text(number, email, cart.shipping_address,
-                                cart.billing_address or cart.shipping_address),
+        search_text="",
         created_at=now, updated_at=now,
     ).returning(Order.id))).scalar_one()
     priced = {p.key: p for p in b.lines}
@@ -164,6 +171,16 @@ async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_met
         for line in q.lines
     ])
     return order_id, token, {row.variant_id: row.id for row in inserted}
+
+
+async def _number_order(session: AsyncSession, order_id: int, cart: Cart) -> str:
+    """Give the order its gap-free number: the last lock the checkout takes (see above)."""
+    number = str(await next_value(session, "order_number", ORDER_NUMBER_START))
+    await session.execute(update(Order).where(Order.id == order_id).values(
+        number=number, search_text=search_text(
+            number, (cart.email or "").lower(), cart.shipping_address,
+            cart.billing_address or cart.shipping_address)))
+    return number
 
 
 async def _allocate(session: AsyncSession, order_id: int, lines: list[QuoteLine],
