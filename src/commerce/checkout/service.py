@@ -23,7 +23,7 @@ from commerce.db.counters import next_value
 from commerce.db.database import Database
 from commerce.db.fetch import session_fetch
 from commerce.db.models import Cart, DiscountCode, DiscountUsage, Order, OrderAllocation, OrderLine
-from commerce.events.outbox import emit
+from commerce.events.outbox import emit_many
 from commerce.inventory.allocation import Demand, InsufficientStock, allocate
 from commerce.orders.events import OrderEventType, add_event
 from commerce.orders.search import search_text
@@ -68,17 +68,43 @@ async def complete_checkout(db: Database, cart_token: str, *, settings: Settings
                         actor_id=viewer.user_id if viewer else None,
                         message=f"Order placed ({method.replace('_', ' ').lower()})",
                         data={"total": q.breakdown.total, "currency": q.currency})
-        await emit(session, "order.placed", "Order", order_id, {
-            "order_id": order_id, "number": number, "currency": q.currency,
-            "subtotal": q.breakdown.subtotal,
-            "discount": q.breakdown.discount, "shipping": q.breakdown.shipping,
-            "shipping_discount": q.breakdown.shipping_discount, "tax": q.breakdown.tax,
-            "total": q.breakdown.total, "payment_method": method,
-            "lines": [{"variant_id": line.variant_id, "quantity": line.quantity,
-                       "unit_price": line.unit_price} for line in lines],
-        })
+        await emit_many(session, [
+            ("order.placed", "Order", order_id,
+             _placed_payload(order_id, number, cart, q, method, viewer, settings)),
+            ("cart.completed", "Cart", cart.id,
+             {"cart_id": cart.id, "kind": cart.kind, "channel": cart.channel,
+              "user_id": cart.user_id, "order_id": order_id})])
         cart.completed_at = now
         return PlacedOrder(order_id, token, created=True)
+
+
+def _customer_id(cart: Cart, viewer: Viewer | None) -> int | None:
+    return cart.user_id or (viewer.user_id if viewer and not viewer.is_staff else None)
+
+
+def _placed_payload(order_id: int, number: str, cart: Cart, q: Quote, method: str,
+                    viewer: Viewer | None, settings: Settings) -> dict[str, object]:
+    """Everything a consumer (ledger, e-mail, webhooks) needs, amounts in minor units."""
+    b = q.breakdown
+    priced = {p.key: p for p in b.lines}
+    return {
+        "order_id": order_id, "number": number, "cart_id": cart.id,
+        "user_id": _customer_id(cart, viewer), "email": (cart.email or "").lower(),
+        "channel": cart.channel, "attribution": cart.attribution or {},
+        "actor_id": viewer.user_id if viewer else None, "payment_method": method,
+        "currency": q.currency, "subtotal": b.subtotal, "discount": b.discount,
+        "shipping": b.shipping, "shipping_discount": b.shipping_discount,
+        "shipping_tax": b.shipping_tax, "tax": b.tax,
+        "included_tax": b.tax if settings.prices_include_tax else 0, "total": b.total,
+        "tax_rate_bp": q.tax.rate_bp if q.tax else 0,
+        "discount_code": q.discount.code if q.discount else None,
+        "lines": [{"variant_id": line.variant_id, "sku": line.sku,
+                   "quantity": line.quantity, "unit_price": line.unit_price,
+                   "subtotal": priced[str(line.line_id)].subtotal,
+                   "discount": priced[str(line.line_id)].discount,
+                   "tax": priced[str(line.line_id)].tax,
+                   "total": priced[str(line.line_id)].total} for line in q.lines],
+    }
 
 
 async def _lock_cart(session: AsyncSession, token: str, kind: str) -> Cart:
@@ -139,7 +165,7 @@ async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_met
     number = f"~{token[:31]}"
     b = q.breakdown
     email = (cart.email or "").lower()
-    user_id = cart.user_id or (viewer.user_id if viewer and not viewer.is_staff else None)
+    user_id = _customer_id(cart, viewer)
     order_id = (await session.execute(insert(Order).values(
         number=number, token=token, cart_id=cart.id, user_id=user_id, email=email,
         channel=cart.channel, payment_method=payment_method, currency=q.currency,
