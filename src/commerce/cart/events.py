@@ -20,15 +20,23 @@ def _header(cart: Cart) -> dict[str, Any]:
             "user_id": cart.user_id}
 
 
+def created_payload(cart_id: int, kind: str, channel: str, user_id: int | None,
+                    email: str | None, attribution: dict[str, Any] | None,
+                    quantities: dict[int, int]) -> dict[str, Any]:
+    return {"cart_id": cart_id, "kind": kind, "channel": channel, "user_id": user_id,
+            "email": email, "attribution": attribution or {},
+            "lines": line_values(quantities)}
+
+
 def line_values(quantities: dict[int, int]) -> list[dict[str, int]]:
     """Variant id -> quantity as the events' ``lines`` (sorted by variant)."""
     return [{"variant_id": v, "quantity": q} for v, q in sorted(quantities.items())]
 
 
 async def cart_created(session: AsyncSession, cart: Cart, quantities: dict[int, int]) -> None:
-    await emit(session, "cart.created", "Cart", cart.id, {
-        **_header(cart), "email": cart.email, "attribution": cart.attribution or {},
-        "lines": line_values(quantities)})
+    await emit(session, "cart.created", "Cart", cart.id, created_payload(
+        cart.id, cart.kind, cart.channel, cart.user_id, cart.email, cart.attribution,
+        quantities))
 
 
 async def cart_updated(session: AsyncSession, cart: Cart, changed: str,

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.accounts.rules import check_email
 from commerce.accounts.viewer import Viewer
-from commerce.cart.events import cart_created, cart_updated, line_values
+from commerce.cart.events import cart_updated, created_payload, line_values
 from commerce.cart.quote import CartView, Quote, quote
 from commerce.cart.rules import (
     MAX_CODE_LENGTH,
@@ -38,6 +38,7 @@ from commerce.db.database import Database
 from commerce.db.fetch import session_fetch
 from commerce.db.models import Cart, CartLine, Product, ProductVariant
 from commerce.discounts.rules import normalise_code
+from commerce.events.outbox import emit
 from commerce.settings import Settings
 from commerce.shared.addresses import AddressData, clean_address
 from commerce.shared.channels import Attribution, SalesChannel, clean_attribution
@@ -89,10 +90,9 @@ async def create_cart(db: Database, data: NewCart, *, viewer: Viewer | None = No
             await session.execute(insert(CartLine), [
                 {"cart_id": cart_id, "variant_id": v, "quantity": q, "created_at": now}
                 for v, q in quantities.items()])
-        await cart_created(session, Cart(
-            id=cart_id, kind="CART", channel=data.channel.value,
-            user_id=customer.user_id if customer else None, email=email,
-            attribution=attribution), quantities)
+        await emit(session, "cart.created", "Cart", cart_id, created_payload(
+            cart_id, "CART", data.channel.value, customer.user_id if customer else None,
+            email, attribution, quantities))
     return token
 
 
