@@ -4,7 +4,7 @@ Records the currency a shop's amounts are in, so a changed COMMERCE_CURRENCY is 
 instead of silently re-denominating the catalog. A shop that already has prices or orders
 gets their currency recorded here; an empty one records the setting on its first start.
 
-Revision ID: 0003_shop_currency
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-01 00:15:00
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_shop_currency"
+revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

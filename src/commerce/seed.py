@@ -167,10 +167,12 @@ async def _variants_and_stock(session: AsyncSession, products: list[PlannedProdu
         for code, on_hand, allocated in variant.stock]
     await session.execute(insert(ProductImage), image_rows)
     stock_ids = await _ids(session, Stock, stock_rows)
+    skus = {variant_id: variant.row["sku"]
+            for variant, variant_id in zip(planned, variant_ids, strict=True)}
     # Orders allocate stock later, through checkout; the opening counts are journaled so
     # the movements journal sums to every stock row.
     await session.execute(insert(StockMovement), [
-        {"stock_id": stock_id, "variant_id": row["variant_id"],
+        {"stock_id": stock_id, "variant_id": row["variant_id"], "sku": skus[row["variant_id"]],
          "warehouse_id": row["warehouse_id"], "reason": MovementReason.SET.value,
          "quantity_delta": row["quantity"], "allocated_delta": 0,
          "quantity_after": row["quantity"], "allocated_after": 0, "note": "Opening stock",

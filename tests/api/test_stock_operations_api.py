@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from commerce.accounts.permissions import Permission
 from commerce.checkout.service import complete_checkout
@@ -227,3 +228,39 @@ async def test_a_new_variant_can_allow_backorders_and_carry_its_own_threshold(
                      token=catalog)
     assert body["data"]["productVariantCreate"]["productVariant"] == \
         {"sku": "PRE-ORDER", "allowBackorder": True, "lowStockThreshold": 0}
+
+
+async def test_a_deleted_variants_journal_stays_readable_with_its_sku(
+        db: Database, gql: GQL, stocker: tuple[int, str], settings: Settings) -> None:
+    from commerce.catalog.service import product_delete, variant_delete
+    from commerce.orders.service import cancel_order
+
+    _, token = stocker
+    shop = await make_shop(db)
+    variant = await make_variant(db, shop, stock=[], sku="GONE-1")
+    await service.stock_set(db, variant, shop.warehouse_ids[0], 6)
+    placed = await complete_checkout(db, await make_cart(db, shop, {variant: 2}),
+                                     settings=settings)
+    await cancel_order(db, placed.order_id, actor_id=None)
+    other = await make_variant(db, shop, stock=3, sku="GONE-2")
+    await service.stock_adjust(db, other, shop.warehouse_ids[0], 1, "Found one")
+
+    await variant_delete(db, variant)
+    async with db.transaction() as s:
+        product_id = await s.scalar(text("SELECT id FROM products WHERE slug = 'gone-2'"))
+    await product_delete(db, product_id)
+
+    body = await gql(MOVEMENTS, {"filter": {"variantId": encode_id("ProductVariant", variant)}},
+                     token=token)
+    nodes = body["data"]["stockMovements"]["nodes"]
+    assert [(n["reason"], n["quantityDelta"], n["allocatedDelta"], n["quantityAfter"],
+             n["note"], n["variant"]) for n in nodes] == [
+        ("SET", -6, 0, 0, "Variant deleted", None),
+        ("RELEASE", 0, -2, 6, "", None),
+        ("ALLOCATION", 0, 2, 6, "", None),
+        ("SET", 6, 0, 6, "", None)]
+    body = await gql("""{ stockMovements { nodes { sku quantityDelta variant { id } } } }""",
+                     token=token)
+    assert [(n["sku"], n["quantityDelta"]) for n in body["data"]["stockMovements"]["nodes"]] \
+        == [("GONE-2", -4), ("GONE-1", -6), ("GONE-2", 1), ("GONE-1", 0), ("GONE-1", 0),
+            ("GONE-1", 6)]

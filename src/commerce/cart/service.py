@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.accounts.rules import check_email
 from commerce.accounts.viewer import Viewer
+from commerce.cart.events import cart_updated, created_payload, line_values
 from commerce.cart.quote import CartView, Quote, quote
 from commerce.cart.rules import (
     MAX_CODE_LENGTH,
@@ -37,6 +38,7 @@ from commerce.db.database import Database
 from commerce.db.fetch import session_fetch
 from commerce.db.models import Cart, CartLine, Product, ProductVariant
 from commerce.discounts.rules import normalise_code
+from commerce.events.outbox import emit
 from commerce.settings import Settings
 from commerce.shared.addresses import AddressData, clean_address
 from commerce.shared.channels import Attribution, SalesChannel, clean_attribution
@@ -88,6 +90,9 @@ async def create_cart(db: Database, data: NewCart, *, viewer: Viewer | None = No
             await session.execute(insert(CartLine), [
                 {"cart_id": cart_id, "variant_id": v, "quantity": q, "created_at": now}
                 for v, q in quantities.items()])
+        await emit(session, "cart.created", "Cart", cart_id, created_payload(
+            cart_id, "CART", data.channel.value, customer.user_id if customer else None,
+            email, attribution, quantities))
     return token
 
 
@@ -113,6 +118,7 @@ async def add_lines(db: Database, token: str, lines: Sequence[LineRequest]) -> N
         if inserts:
             await session.execute(insert(CartLine), inserts)
         cart.updated_at = now
+        await cart_updated(session, cart, "lines", lines=line_values(quantities))
 
 
 async def update_lines(db: Database, token: str, changes: Sequence[LineChange]) -> None:
@@ -123,7 +129,8 @@ async def update_lines(db: Database, token: str, changes: Sequence[LineChange]) 
     async with db.transaction() as session:
         cart = await _open_cart(session, token)
         current = {row.id: row for row in (await session.execute(
-            select(CartLine.id, CartLine.quantity, Product.status, Product.name)
+            select(CartLine.id, CartLine.variant_id, CartLine.quantity, Product.status,
+                   Product.name)
             .join(ProductVariant, ProductVariant.id == CartLine.variant_id)
             .join(Product, Product.id == ProductVariant.product_id)
             .where(CartLine.cart_id == cart.id))).all()}
@@ -152,6 +159,8 @@ async def update_lines(db: Database, token: str, changes: Sequence[LineChange]) 
         if kept:
             await session.execute(update(CartLine), kept)
         cart.updated_at = utcnow()
+        await cart_updated(session, cart, "lines", lines=line_values(
+            {current[c.line_id].variant_id: c.quantity for c in changes}))
 
 
 async def remove_lines(db: Database, token: str, line_ids: Sequence[int]) -> None:
@@ -159,8 +168,8 @@ async def remove_lines(db: Database, token: str, line_ids: Sequence[int]) -> Non
         raise DomainError.one(ErrorCode.REQUIRED, "give at least one line ID", ["lineIds"])
     async with db.transaction() as session:
         cart = await _open_cart(session, token)
-        present = set((await session.execute(
-            select(CartLine.id).where(CartLine.cart_id == cart.id))).scalars())
+        present = {row.id: row.variant_id for row in (await session.execute(
+            select(CartLine.id, CartLine.variant_id).where(CartLine.cart_id == cart.id)))}
         problems = Problems()
         for index, line_id in enumerate(line_ids):
             if line_id not in present:
@@ -169,6 +178,8 @@ async def remove_lines(db: Database, token: str, line_ids: Sequence[int]) -> Non
         problems.raise_if_any()
         await session.execute(delete(CartLine).where(CartLine.id.in_(set(line_ids))))
         cart.updated_at = utcnow()
+        await cart_updated(session, cart, "lines",
+                           lines=line_values({present[i]: 0 for i in line_ids}))
 
 
 async def update_email(db: Database, token: str, email: str) -> None:
@@ -179,6 +190,7 @@ async def update_email(db: Database, token: str, email: str) -> None:
         cart = await _open_cart(session, token)
         cart.email = cleaned
         cart.updated_at = utcnow()
+        await cart_updated(session, cart, "email", email=cleaned)
 
 
 async def update_shipping_address(db: Database, token: str,
@@ -192,6 +204,7 @@ async def update_shipping_address(db: Database, token: str,
         cart = await _open_cart(session, token)
         cart.shipping_address = cleaned
         cart.updated_at = utcnow()
+        await cart_updated(session, cart, "shipping_address", shipping_address=cleaned)
 
 
 async def update_billing_address(db: Database, token: str,
@@ -203,6 +216,7 @@ async def update_billing_address(db: Database, token: str,
         cart = await _open_cart(session, token)
         cart.billing_address = cleaned
         cart.updated_at = utcnow()
+        await cart_updated(session, cart, "billing_address", billing_address=cleaned)
 
 
 async def update_shipping_method(db: Database, token: str, method_id: int | None, *,
@@ -223,6 +237,7 @@ async def update_shipping_method(db: Database, token: str, method_id: int | None
                     "availableShippingMethods", field_path)
         cart.shipping_method_id = method_id
         cart.updated_at = utcnow()
+        await cart_updated(session, cart, "shipping_method", shipping_method_id=method_id)
 
 
 async def update_discount_codes(db: Database, token: str, codes: Sequence[str], *,
@@ -250,6 +265,7 @@ async def update_discount_codes(db: Database, token: str, codes: Sequence[str], 
                 raise DomainError.one(q.discount_error[0], q.discount_error[1], ["codes", "0"])
         cart.discount_code = code
         cart.updated_at = utcnow()
+        await cart_updated(session, cart, "discount_code", discount_code=code)
 
 
 async def _open_cart(session: AsyncSession, token: str) -> Cart:

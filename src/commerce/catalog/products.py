@@ -17,6 +17,7 @@ from commerce.catalog.variants import check_variants, has_allocations, new_varia
 from commerce.db.database import Database
 from commerce.db.integrity import unique_violations
 from commerce.db.models import Product, ProductImage, ProductVariant
+from commerce.inventory.retirement import retire_stock
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError, Problems
 from commerce.shared.unset import UNSET
@@ -165,7 +166,8 @@ async def _check_options_still_cover_variants(session: AsyncSession, problems: P
 
 
 async def product_delete(db: Database, product_id: int) -> None:
-    """Delete a product with its variants, images, stock rows and collection memberships."""
+    """Delete a product with its variants, images, stock rows and collection memberships
+    (the stock journal stays)."""
     async with db.transaction() as session:
         product = await store.lock_product(session, product_id)
         if product is None:
@@ -175,4 +177,5 @@ async def product_delete(db: Database, product_id: int) -> None:
         if variant_ids and await has_allocations(session, variant_ids):
             raise DomainError.one(ErrorCode.IN_USE,
                                   "units of this product are allocated to orders", ["id"])
+        await retire_stock(session, variant_ids)
         await session.execute(delete(Product).where(Product.id == product.id))

@@ -13,6 +13,7 @@ from commerce.catalog.commands import VariantChanges, VariantData
 from commerce.db.database import Database
 from commerce.db.integrity import unique_violations
 from commerce.db.models import ProductVariant, Stock
+from commerce.inventory.retirement import retire_stock
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError, Problems
 from commerce.shared.unset import UNSET
@@ -192,7 +193,7 @@ async def variant_update(db: Database, variant_id: int, changes: VariantChanges)
 
 
 async def variant_delete(db: Database, variant_id: int) -> int:
-    """Delete a variant and its stock rows; returns the product's id."""
+    """Delete a variant and its stock rows (their journal stays); returns the product's id."""
     async with db.transaction() as session:
         product_id = await session.scalar(select(ProductVariant.product_id).where(
             ProductVariant.id == variant_id))
@@ -202,6 +203,7 @@ async def variant_delete(db: Database, variant_id: int) -> int:
         if await has_allocations(session, [variant_id]):
             raise DomainError.one(ErrorCode.IN_USE,
                                   "units of this variant are allocated to orders", ["id"])
+        await retire_stock(session, [variant_id])
         await session.execute(delete(ProductVariant).where(ProductVariant.id == variant_id))
         await store.refresh_derived(session, product)
         return product.id

@@ -23,7 +23,7 @@ from commerce.db.counters import next_value
 from commerce.db.database import Database
 from commerce.db.fetch import session_fetch
 from commerce.db.models import Cart, DiscountCode, DiscountUsage, Order, OrderAllocation, OrderLine
-from commerce.events.outbox import emit
+from commerce.events.outbox import emit_many
 from commerce.inventory.allocation import Demand, InsufficientStock, allocate
 from commerce.orders.events import OrderEventType, add_event
 from commerce.orders.search import search_text
@@ -63,20 +63,48 @@ async def complete_checkout(db: Database, cart_token: str, *, settings: Settings
         await _allocate(session, order_id, lines, line_ids, viewer)
         if q.discount is not None:
             await _use_discount(session, q, order_id, cart.email or "")
+        number = await _number_order(session, order_id, cart)
         await add_event(session, order_id, OrderEventType.PLACED,
                         actor_id=viewer.user_id if viewer else None,
                         message=f"Order placed ({method.replace('_', ' ').lower()})",
                         data={"total": q.breakdown.total, "currency": q.currency})
-        await emit(session, "order.placed", "Order", order_id, {
-            "order_id": order_id, "currency": q.currency, "subtotal": q.breakdown.subtotal,
-            "discount": q.breakdown.discount, "shipping": q.breakdown.shipping,
-            "shipping_discount": q.breakdown.shipping_discount, "tax": q.breakdown.tax,
-            "total": q.breakdown.total, "payment_method": method,
-            "lines": [{"variant_id": line.variant_id, "quantity": line.quantity,
-                       "unit_price": line.unit_price} for line in lines],
-        })
+        await emit_many(session, [
+            ("order.placed", "Order", order_id,
+             _placed_payload(order_id, number, cart, q, method, viewer, settings)),
+            ("cart.completed", "Cart", cart.id,
+             {"cart_id": cart.id, "kind": cart.kind, "channel": cart.channel,
+              "user_id": cart.user_id, "order_id": order_id})])
         cart.completed_at = now
         return PlacedOrder(order_id, token, created=True)
+
+
+def _customer_id(cart: Cart, viewer: Viewer | None) -> int | None:
+    return cart.user_id or (viewer.user_id if viewer and not viewer.is_staff else None)
+
+
+def _placed_payload(order_id: int, number: str, cart: Cart, q: Quote, method: str,
+                    viewer: Viewer | None, settings: Settings) -> dict[str, object]:
+    """Everything a consumer (ledger, e-mail, webhooks) needs, amounts in minor units."""
+    b = q.breakdown
+    priced = {p.key: p for p in b.lines}
+    return {
+        "order_id": order_id, "number": number, "cart_id": cart.id,
+        "user_id": _customer_id(cart, viewer), "email": (cart.email or "").lower(),
+        "channel": cart.channel, "attribution": cart.attribution or {},
+        "actor_id": viewer.user_id if viewer else None, "payment_method": method,
+        "currency": q.currency, "subtotal": b.subtotal, "discount": b.discount,
+        "shipping": b.shipping, "shipping_discount": b.shipping_discount,
+        "shipping_tax": b.shipping_tax, "tax": b.tax,
+        "included_tax": b.tax if settings.prices_include_tax else 0, "total": b.total,
+        "tax_rate_bp": q.tax.rate_bp if q.tax else 0,
+        "discount_code": q.discount.code if q.discount else None,
+        "lines": [{"variant_id": line.variant_id, "sku": line.sku,
+                   "quantity": line.quantity, "unit_price": line.unit_price,
+                   "subtotal": priced[str(line.line_id)].subtotal,
+                   "discount": priced[str(line.line_id)].discount,
+                   "tax": priced[str(line.line_id)].tax,
+                   "total": priced[str(line.line_id)].total} for line in q.lines],
+    }
 
 
 async def _lock_cart(session: AsyncSession, token: str, kind: str) -> Cart:
@@ -126,12 +154,18 @@ def _validate(cart: Cart, q: Quote, payment_method: str) -> None:
 async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_method: str,
                         viewer: Viewer | None, settings: Settings,
                         now: datetime) -> tuple[int, str, dict[int, int]]:
-    """Insert the order and its lines; returns (order id, token, variant id -> line id)."""
-    number = str(await next_value(session, "order_number", ORDER_NUMBER_START))
+    """Insert the order and its lines; returns (order id, token, variant id -> line id).
+
+    The order gets its number last (``_number_order``): the counter's row is one lock every
+    checkout needs, so taking it here would make all checkouts queue behind each other for
+    the whole allocation; taken just before commit, it is held only for the commit.
+    """
     token = secrets.token_urlsafe(24)  # 192 bits
+    # Unique (it holds the token) and never committed: _number_order replaces it.
+    number = f"~{token[:31]}"
     b = q.breakdown
     email = (cart.email or "").lower()
-    user_id = cart.user_id or (viewer.user_id if viewer and not viewer.is_staff else None)
+    user_id = _customer_id(cart, viewer)
     order_id = (await session.execute(insert(Order).values(
         number=number, token=token, cart_id=cart.id, user_id=user_id, email=email,
         channel=cart.channel, payment_method=payment_method, currency=q.currency,
@@ -145,8 +179,7 @@ async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_met
         billing_address=cart.billing_address or cart.shipping_address,
         discount_code=q.discount.code if q.discount else None,
         customer_note=cart.customer_note, attribution=cart.attribution or {},
-        search_text=search_text(number, email, cart.shipping_address,
-                                cart.billing_address or cart.shipping_address),
+        search_text="",
         created_at=now, updated_at=now,
     ).returning(Order.id))).scalar_one()
     priced = {p.key: p for p in b.lines}
@@ -164,6 +197,16 @@ async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_met
         for line in q.lines
     ])
     return order_id, token, {row.variant_id: row.id for row in inserted}
+
+
+async def _number_order(session: AsyncSession, order_id: int, cart: Cart) -> str:
+    """Give the order its gap-free number: the last lock the checkout takes (see above)."""
+    number = str(await next_value(session, "order_number", ORDER_NUMBER_START))
+    await session.execute(update(Order).where(Order.id == order_id).values(
+        number=number, search_text=search_text(
+            number, (cart.email or "").lower(), cart.shipping_address,
+            cart.billing_address or cart.shipping_address)))
+    return number
 
 
 async def _allocate(session: AsyncSession, order_id: int, lines: list[QuoteLine],

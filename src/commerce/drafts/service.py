@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.accounts.rules import check_email
 from commerce.accounts.viewer import Viewer
+from commerce.cart.events import cart_created, cart_deleted, cart_updated
 from commerce.cart.quote import CartView, quote
 from commerce.cart.rules import MAX_CODE_LENGTH, LineRequest, check_quantity, merge_additions
 from commerce.checkout.service import PlacedOrder, complete_checkout
@@ -76,6 +77,7 @@ async def create_draft(db: Database, *, staff_id: int, channel: SalesChannel,
         await session.flush()
         await _write_lines(session, cart.id, planned, {})
         await _check_choices(session, cart, header, settings)
+        await cart_created(session, cart, planned.quantities)
         return cart.id
 
 
@@ -90,6 +92,7 @@ async def update_draft(db: Database, draft_id: int, header: DraftFields, *,
         cart.updated_at = utcnow()
         await session.flush()
         await _check_choices(session, cart, header, settings)
+        await cart_updated(session, cart, "header", **_header_values(cart))
 
 
 async def add_lines(db: Database, draft_id: int, lines: Sequence[DraftLine]) -> None:
@@ -107,6 +110,9 @@ async def add_lines(db: Database, draft_id: int, lines: Sequence[DraftLine]) -> 
         problems.raise_if_any()
         await _write_lines(session, cart.id, planned, {v: i for v, (i, _) in held.items()})
         cart.updated_at = utcnow()
+        await cart_updated(session, cart, "lines", lines=[
+            _line_value(v, q, planned.prices.get(v)) for v, q in sorted(
+                planned.quantities.items())])
 
 
 async def update_lines(db: Database, draft_id: int, changes: Sequence[DraftLineChange]) -> None:
@@ -117,7 +123,7 @@ async def update_lines(db: Database, draft_id: int, changes: Sequence[DraftLineC
     async with db.transaction() as session:
         cart = await _open_draft(session, draft_id)
         current = {row.id: row for row in (await session.execute(
-            select(CartLine.id, CartLine.quantity, CartLine.price_override,
+            select(CartLine.id, CartLine.variant_id, CartLine.quantity, CartLine.price_override,
                    CartLine.override_reason).where(CartLine.cart_id == cart.id))).all()}
         rows: dict[int, dict[str, Any]] = {}
         for index, change in enumerate(changes):
@@ -146,6 +152,10 @@ async def update_lines(db: Database, draft_id: int, changes: Sequence[DraftLineC
         if kept:
             await session.execute(update(CartLine), kept)
         cart.updated_at = utcnow()
+        await cart_updated(session, cart, "lines", lines=sorted((_line_value(
+            current[r["id"]].variant_id, r["quantity"], (r["price_override"],
+                                                          r["override_reason"]))
+            for r in rows.values()), key=lambda line: int(line["variant_id"] or 0)))
 
 
 async def remove_lines(db: Database, draft_id: int, line_ids: Sequence[int]) -> None:
@@ -153,8 +163,8 @@ async def remove_lines(db: Database, draft_id: int, line_ids: Sequence[int]) -> 
         raise DomainError.one(ErrorCode.REQUIRED, "give at least one line ID", ["lineIds"])
     async with db.transaction() as session:
         cart = await _open_draft(session, draft_id)
-        present = set((await session.execute(
-            select(CartLine.id).where(CartLine.cart_id == cart.id))).scalars())
+        present = {row.id: row.variant_id for row in (await session.execute(
+            select(CartLine.id, CartLine.variant_id).where(CartLine.cart_id == cart.id)))}
         problems = Problems()
         for index, line_id in enumerate(line_ids):
             if line_id not in present:
@@ -163,6 +173,8 @@ async def remove_lines(db: Database, draft_id: int, line_ids: Sequence[int]) -> 
         problems.raise_if_any()
         await session.execute(delete(CartLine).where(CartLine.id.in_(set(line_ids))))
         cart.updated_at = utcnow()
+        await cart_updated(session, cart, "lines", lines=[
+            _line_value(present[i], 0, None) for i in sorted(set(line_ids))])
 
 
 async def delete_draft(db: Database, draft_id: int) -> None:
@@ -171,12 +183,14 @@ async def delete_draft(db: Database, draft_id: int) -> None:
         cart = await _open_draft(session, draft_id)
         await session.execute(delete(CartLine).where(CartLine.cart_id == cart.id))
         await session.execute(delete(Cart).where(Cart.id == cart.id))
+        await cart_deleted(session, cart)
 
 
 async def complete_draft(db: Database, draft_id: int, *, settings: Settings, viewer: Viewer,
                          payment_method: str) -> PlacedOrder:
     """Place the draft's order under the checkout's rules, with ``viewer`` (staff) as the
-    actor of its PLACED event. A draft is completed once: afterwards CART_COMPLETED."""
+    actor of its PLACED event. Like a checkout, completing it again (a retry after a lost
+    answer, or a concurrent double click) returns the same order with ``created=False``."""
     reader = db.reader()  # a plain read: no write lock just to find the token
     try:
         token = await reader.scalar(select(Cart.token).where(Cart.id == draft_id,
@@ -190,9 +204,22 @@ async def complete_draft(db: Database, draft_id: int, *, settings: Settings, vie
                                          payment_method=payment_method, kind=KIND)
     except DomainError as exc:
         raise DomainError([_renamed(p) for p in exc.problems]) from None
-    if not placed.created:
-        raise _completed()
     return placed
+
+
+def _line_value(variant_id: int, quantity: int, price: tuple[int | None, str] | None
+                ) -> dict[str, int | str | None]:
+    """A draft line in an event: its quantity (0 = removed) and any staff price override."""
+    override, reason = price or (None, "")
+    return {"variant_id": variant_id, "quantity": quantity, "unit_price_override": override,
+            "override_reason": reason}
+
+
+def _header_values(cart: Cart) -> dict[str, Any]:
+    return {"email": cart.email, "shipping_address": cart.shipping_address,
+            "billing_address": cart.billing_address,
+            "shipping_method_id": cart.shipping_method_id, "discount_code": cart.discount_code,
+            "customer_note": cart.customer_note}
 
 
 def _not_found() -> DomainError:

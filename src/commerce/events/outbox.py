@@ -3,19 +3,46 @@
 A relay (a later issue) delivers them at least once to subscriptions, e-mail, webhooks and
 the ledger; payloads carry amounts in minor units with the currency so consumers need
 nothing else.
+
+``emit`` only queues an event on the session; the queue is written by ONE insert just before
+the transaction commits (and dropped if it rolls back). A checkout reports an order, a cart
+and every stock row it touched, and that stays one statement whatever the count.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from commerce.db.models import OutboxEvent
+
+_PENDING = "commerce.outbox.pending"
 
 
 async def emit(session: AsyncSession, type: str, aggregate_type: str, aggregate_id: int,
                payload: dict[str, Any]) -> None:
-    await session.execute(insert(OutboxEvent).values(
-        type=type, aggregate_type=aggregate_type, aggregate_id=aggregate_id, payload=payload))
+    await emit_many(session, [(type, aggregate_type, aggregate_id, payload)])
+
+
+async def emit_many(session: AsyncSession,
+                    events: Sequence[tuple[str, str, int, dict[str, Any]]]) -> None:
+    """Queue several events: (type, aggregate type, aggregate id, payload), in order."""
+    session.info.setdefault(_PENDING, []).extend(
+        {"type": t, "aggregate_type": a, "aggregate_id": i, "payload": p}
+        for t, a, i, p in events)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        session.execute(insert(OutboxEvent), pending)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, _previous_transaction: object) -> None:
+    session.info.pop(_PENDING, None)

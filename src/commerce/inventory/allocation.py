@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commerce.db.models import Stock, Warehouse
+from commerce.db.models import ProductVariant, Stock, Warehouse
+from commerce.events.outbox import emit_many
 from commerce.inventory.allocation_plan import Shortage, StockOption, Take, plan_allocation
 from commerce.inventory.journal import MovementReason, record_many
 
@@ -28,6 +30,12 @@ class InsufficientStock(Exception):
         super().__init__(", ".join(f"variant {s.variant_id}: {s.available} of {s.requested}"
                                    for s in shortages))
         self.shortages = list(shortages)
+
+
+# The journal keeps each movement's SKU (it outlives a deleted variant); read in the same
+# statement that changes the stock rows, so journaling costs no extra round trip.
+_SKU = (select(ProductVariant.sku).where(ProductVariant.id == Stock.variant_id)
+        .scalar_subquery().label("sku"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,17 +107,20 @@ async def apply_takes(session: AsyncSession, takes: Sequence[Take], *, order_id:
         .where(Stock.id.in_(sorted(wanted)), Stock.quantity - Stock.allocated >= amount)
         .values(allocated=Stock.allocated + amount)
         .returning(Stock.id, Stock.variant_id, Stock.warehouse_id, Stock.quantity,
-                   Stock.allocated))).all()
+                   Stock.allocated, _SKU))).all()
     if len(rows) != len(wanted):
         done = {row.id for row in rows}
         missing = next(t for t in takes if t.stock_id not in done)
         raise InsufficientStock([Shortage(missing.variant_id, missing.quantity, 0)])
-    await record_many(session, [
-        {"stock_id": row.id, "variant_id": row.variant_id, "warehouse_id": row.warehouse_id,
-         "reason": MovementReason.ALLOCATION, "allocated_delta": wanted[row.id],
+    movements: list[dict[str, Any]] = [
+        {"stock_id": row.id, "variant_id": row.variant_id, "sku": row.sku,
+         "warehouse_id": row.warehouse_id, "reason": MovementReason.ALLOCATION,
+         "allocated_delta": wanted[row.id],
          "quantity_after": row.quantity, "allocated_after": row.allocated,
          "actor_id": actor_id, "order_id": order_id}
-        for row in sorted(rows, key=lambda r: r.id)])
+        for row in sorted(rows, key=lambda r: r.id)]
+    await record_many(session, movements)
+    await _stock_events(session, "stock.allocated", movements)
 
 
 async def release(session: AsyncSession, held: Mapping[int, int], *, order_id: int | None,
@@ -124,12 +135,25 @@ async def release(session: AsyncSession, held: Mapping[int, int], *, order_id: i
         .where(Stock.id.in_(sorted(giving)), Stock.allocated >= amount)
         .values(allocated=Stock.allocated - amount)
         .returning(Stock.id, Stock.variant_id, Stock.warehouse_id, Stock.quantity,
-                   Stock.allocated))).all()
+                   Stock.allocated, _SKU))).all()
     if len(rows) != len(giving):
         raise RuntimeError(f"stocks {sorted(set(giving) - {r.id for r in rows})} hold fewer "
                            "allocated units than the order says")
-    await record_many(session, [
-        {"stock_id": row.id, "variant_id": row.variant_id, "warehouse_id": row.warehouse_id,
-         "reason": reason, "allocated_delta": -giving[row.id], "quantity_after": row.quantity,
-         "allocated_after": row.allocated, "actor_id": actor_id, "order_id": order_id}
-        for row in sorted(rows, key=lambda r: r.id)])
+    movements: list[dict[str, Any]] = [
+        {"stock_id": row.id, "variant_id": row.variant_id, "sku": row.sku,
+         "warehouse_id": row.warehouse_id, "reason": reason, "allocated_delta": -giving[row.id],
+         "quantity_after": row.quantity, "allocated_after": row.allocated,
+         "actor_id": actor_id, "order_id": order_id}
+        for row in sorted(rows, key=lambda r: r.id)]
+    await record_many(session, movements)
+    await _stock_events(session, "stock.released", movements)
+
+
+async def _stock_events(session: AsyncSession, type: str,
+                        movements: Sequence[Mapping[str, Any]]) -> None:
+    """One outbox event per stock row changed (live availability, low-stock alerts), all in
+    one statement; the payload is the journal row, with the reason as text."""
+    await emit_many(session, [
+        (type, "Stock", int(m["stock_id"]),
+         {**m, "reason": str(m["reason"]), "quantity_delta": 0})
+        for m in movements])

@@ -20,12 +20,13 @@ class MovementReason(StrEnum):
     RETURN = "RETURN"
 
 
-async def record(session: AsyncSession, *, stock_id: int, variant_id: int, warehouse_id: int,
-                 reason: MovementReason, quantity_delta: int = 0, allocated_delta: int = 0,
-                 quantity_after: int, allocated_after: int, actor_id: int | None = None,
-                 order_id: int | None = None, note: str = "") -> None:
+async def record(session: AsyncSession, *, stock_id: int, variant_id: int, sku: str,
+                 warehouse_id: int, reason: MovementReason, quantity_delta: int = 0,
+                 allocated_delta: int = 0, quantity_after: int, allocated_after: int,
+                 actor_id: int | None = None, order_id: int | None = None,
+                 note: str = "") -> None:
     await session.execute(insert(StockMovement).values(
-        stock_id=stock_id, variant_id=variant_id, warehouse_id=warehouse_id,
+        stock_id=stock_id, variant_id=variant_id, sku=sku, warehouse_id=warehouse_id,
         reason=reason.value, quantity_delta=quantity_delta, allocated_delta=allocated_delta,
         quantity_after=quantity_after, allocated_after=allocated_after, actor_id=actor_id,
         order_id=order_id, note=note))

@@ -56,7 +56,7 @@ async def stocks_by_variant_ids(reader: Reader, ids: Sequence[int]
 
 
 MOVEMENT_COLUMNS = (
-    StockMovement.id, StockMovement.stock_id, StockMovement.variant_id,
+    StockMovement.id, StockMovement.stock_id, StockMovement.variant_id, StockMovement.sku,
     StockMovement.warehouse_id, StockMovement.reason, StockMovement.quantity_delta,
     StockMovement.allocated_delta, StockMovement.quantity_after, StockMovement.allocated_after,
     StockMovement.actor_id, StockMovement.order_id, StockMovement.note, StockMovement.created_at,

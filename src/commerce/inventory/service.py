@@ -167,6 +167,7 @@ async def _ensure_row(session: AsyncSession, dialect: str, variant_id: int,
 async def _journal(session: AsyncSession, change: StockChange, variant: ProductVariant,
                    reason: MovementReason, *, actor_id: int | None, note: str) -> None:
     await record(session, stock_id=change.stock_id, variant_id=change.variant_id,
+                 sku=variant.sku,
                  warehouse_id=change.warehouse_id, reason=reason,
                  quantity_delta=change.quantity_delta, quantity_after=change.quantity,
                  allocated_after=change.allocated, actor_id=actor_id, note=note)

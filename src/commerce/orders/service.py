@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.db.database import Database
 from commerce.db.models import Order, OrderAllocation, OrderLine
+from commerce.discounts.usage import give_back_uses
 from commerce.events.outbox import emit
 from commerce.inventory.allocation import release
 from commerce.orders.events import OrderEventType, add_event
@@ -45,7 +46,8 @@ def _invalid(exc: InvalidTransition) -> DomainError:
 
 async def cancel_order(db: Database, order_id: int, *, actor_id: int | None,
                        reason: str = "") -> None:
-    """Cancel an unshipped order and give back exactly the stock it holds."""
+    """Cancel an unshipped order; give back exactly the stock it holds and its discount
+    code's use (the code counts one use fewer, in total and for the customer)."""
     async with db.transaction() as session:
         order = await lock_order(session, order_id)
         status = OrderStatus(order.status)
@@ -70,14 +72,19 @@ async def cancel_order(db: Database, order_id: int, *, actor_id: int | None,
         if allocations:
             await session.execute(delete(OrderAllocation).where(
                 OrderAllocation.id.in_([a.id for a in allocations])))
+        returned_uses = await give_back_uses(session, order_id)
         order.status = order_transition(status, OrderStatus.CANCELED).value
         await add_event(session, order_id, OrderEventType.CANCELED, actor_id=actor_id,
                         message=reason.strip()[:MAX_NOTE],
-                        data={"released_units": sum(held.values())})
+                        data={"released_units": sum(held.values()),
+                              "discount_code_returned": order.discount_code
+                              if returned_uses else None})
         await emit(session, "order.canceled", "Order", order_id, {
             "order_id": order_id, "currency": order.currency, "total": order.total,
             "amount_paid": order.amount_paid,
-            "released": [{"stock_id": k, "quantity": v} for k, v in sorted(held.items())]})
+            "released": [{"stock_id": k, "quantity": v} for k, v in sorted(held.items())],
+            "discount_uses_returned": [{"discount_id": k, "uses": v}
+                                       for k, v in sorted(returned_uses.items())]})
 
 
 async def mark_as_paid(db: Database, order_id: int, *, actor_id: int | None,

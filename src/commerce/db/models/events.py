@@ -26,14 +26,20 @@ class OutboxEvent(Base):
 
 
 class StockMovement(Base):
-    """Every change to a stock row, with why and who: the journal balances with stock."""
+    """Every change to a stock row, with why and who: the journal balances with stock.
+
+    The journal outlives what it describes: deleting a variant (and with it its stock rows)
+    keeps its movements, with ``stock_id`` set to null and the variant's SKU kept on the row.
+    """
 
     __tablename__ = "stock_movements"
     __table_args__ = (Index("ix_stock_movements_stock_id_id", "stock_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    stock_id: Mapped[int] = mapped_column(ForeignKey("stocks.id", ondelete="CASCADE"))
+    stock_id: Mapped[int | None] = mapped_column(ForeignKey("stocks.id", ondelete="SET NULL"))
+    # No foreign key: the variant may be deleted, its journal stays (with its SKU).
     variant_id: Mapped[int] = mapped_column(Integer, index=True)
+    sku: Mapped[str] = mapped_column(String(255), default="")
     warehouse_id: Mapped[int] = mapped_column(Integer)
     # ALLOCATION, RELEASE, ADJUSTMENT, SET, and later RECEIPT, SHIPMENT, RETURN.
     reason: Mapped[str] = mapped_column(String(24))

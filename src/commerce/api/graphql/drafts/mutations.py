@@ -176,9 +176,9 @@ class DraftOrderMutation:
 
     @strawberry.mutation(description="Place the draft's order: the same validation and stock "
                                      "allocation as a checkout (all lines or none), with the "
-                                     "staff member recorded as who placed it. A draft is "
-                                     "completed once; afterwards CART_COMPLETED. Needs "
-                                     "MANAGE_ORDERS.")
+                                     "staff member recorded as who placed it. Idempotent: "
+                                     "completing a completed draft returns its order "
+                                     "(paymentMethod is then ignored). Needs MANAGE_ORDERS.")
     async def draft_order_complete(self, info: Info, input: DraftOrderCompleteInput
                                    ) -> DraftOrderCompletePayload:
         ctx = info.context

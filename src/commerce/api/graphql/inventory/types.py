@@ -84,6 +84,8 @@ class Stock:
 class StockMovement:
     id: strawberry.ID = strawberry.field(description="Opaque ID of the movement.")
     reason: MovementReason = strawberry.field(description="Why the stock changed.")
+    sku: str = strawberry.field(description="The variant's SKU when the stock changed; kept "
+                                            "after the variant is deleted.")
     quantity_delta: int = strawberry.field(description="Change to units on hand.")
     allocated_delta: int = strawberry.field(description="Change to units allocated.")
     quantity_after: int = strawberry.field(description="Units on hand after the change.")
@@ -101,7 +103,7 @@ class StockMovement:
     def from_row(cls, row: Any) -> StockMovement:
         return cls(
             id=strawberry.ID(encode_id("StockMovement", row.id)),
-            reason=MovementReason(row.reason), quantity_delta=row.quantity_delta,
+            reason=MovementReason(row.reason), sku=row.sku, quantity_delta=row.quantity_delta,
             allocated_delta=row.allocated_delta, quantity_after=row.quantity_after,
             allocated_after=row.allocated_after, note=row.note, created_at=row.created_at,
             order_id=None if row.order_id is None
@@ -110,9 +112,9 @@ class StockMovement:
             order_pk=row.order_id)
 
     @strawberry.field(
-        description="The variant whose stock changed; null once deleted.",
         graphql_type=Annotated["ProductVariant", strawberry.lazy(
-            "commerce.api.graphql.catalog.types")] | None)
+            "commerce.api.graphql.catalog.types")] | None,
+        description="The variant; null once it has been deleted (its movements stay).")
     def variant(self, info: Info) -> Awaitable[ProductVariant | None]:
         return info.context.loaders.variant_by_id.load(self.variant_pk)
 
