@@ -37,7 +37,7 @@ class Context:
     def loaders(self) -> Loaders:
         from commerce.api.graphql.loaders import Loaders  # imports the API types
 
-        return Loaders(self.reader)
+        return Loaders(self.reader, self.viewer)
 
     def _token(self) -> str | None:
         header = self.authorization
