@@ -53,14 +53,16 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
     if workers > 1:
         # Each worker process builds its own app from the environment.
         uvicorn.run("commerce.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning")
+                    workers=workers, log_level="warning", proxy_headers=False)
         return
     from commerce.app import create_app
     from commerce.runtime import tune_gc_for_serving
 
     app = create_app(settings)
     tune_gc_for_serving()
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # The app applies COMMERCE_TRUSTED_PROXIES itself; uvicorn's copy would apply
+    # FORWARDED_ALLOW_IPS first and make that setting moot.
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 async def _migrate(settings: Settings) -> None:
