@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from commerce.settings import Settings, SettingsError
+from commerce.settings import DEMO_SECRET_KEY, Settings, SettingsError
 
 DEMO_LOGINS = (
     ("staff superuser", "admin@example.com", "admin12345"),
@@ -43,6 +43,15 @@ def _parser() -> argparse.ArgumentParser:
     staff.add_argument("--permission", action="append", default=[], metavar="P")
     staff.add_argument("--superuser", action="store_true")
     return parser
+
+
+def _secret_problem(settings: Settings) -> str | None:
+    """Why ``commerce serve`` must not start with this secret, or None."""
+    if settings.debug or settings.secret_key not in ("", DEMO_SECRET_KEY):
+        return None
+    return ("COMMERCE_SECRET_KEY is not set (the public demo secret is in use); set it to a "
+            "long random value, e.g. `python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'`, or set COMMERCE_DEBUG=true for development")
 
 
 def _serve(settings: Settings, host: str | None, port: int | None, workers: int = 1) -> None:
@@ -123,6 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     configure_logging(settings.debug)
     if args.command == "serve":
+        if (problem := _secret_problem(settings)) is not None:
+            print(f"commerce serve: {problem}", file=sys.stderr)
+            return 2
         _serve(settings, args.host, args.port, args.workers)
     elif args.command == "migrate":
         asyncio.run(_migrate(settings))
