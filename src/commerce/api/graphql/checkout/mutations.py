@@ -61,5 +61,7 @@ class CheckoutMutation:
                 payment_method=input.payment_method.value if input.payment_method else None)
         except DomainError as exc:
             return CheckoutCompletePayload(errors=from_domain(exc))
-        # The checkout proved it holds the cart, so it gets the order through the order's token.
+        # The checkout proved it holds the cart, so it gets the order through the order's token
+        # (as committed: loaders forget what they cached before).
+        ctx.loaders.clear_all()
         return CheckoutCompletePayload(order=await order_via_token(ctx, placed.token))

@@ -87,8 +87,7 @@ async def _page(info: Info, page: Page[Any]) -> OrderConnection:
 
 
 async def order_via_token(ctx: Context, token: str) -> Order | None:
-    """The order whose token the viewer holds (or just received from checkout), as committed."""
-    ctx.loaders.clear_all()
+    """The order whose token the viewer holds (or just received from checkout)."""
     row = await orders.order_by_token(ctx.reader, token)
     return None if row is None else Order.from_row(row, via_token=True)
 
