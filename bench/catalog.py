@@ -20,6 +20,7 @@ import asyncio
 import json
 import os
 import platform
+import secrets
 import shutil
 import socket
 import sqlite3
@@ -144,7 +145,8 @@ class Server:
     def __init__(self, database_url: str, log_path: Path) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "COMMERCE_DATABASE_URL": database_url, "COMMERCE_DEBUG": "false"}
+        env = {**os.environ, "COMMERCE_DATABASE_URL": database_url, "COMMERCE_DEBUG": "false",
+               "COMMERCE_SECRET_KEY": secrets.token_urlsafe(32)}  # serve refuses the demo one
         self.log = log_path.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "commerce", "serve", "--host", "127.0.0.1",

@@ -16,8 +16,9 @@ async def serve(app: Any) -> AsyncIterator[str]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
+    # proxy_headers off as in `commerce serve`: the app applies COMMERCE_TRUSTED_PROXIES.
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off",
-                                           ws="websockets-sansio"))
+                                           ws="websockets-sansio", proxy_headers=False))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         while not server.started:

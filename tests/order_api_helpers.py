@@ -32,7 +32,7 @@ async def place_order(db: Database, settings: Settings, shop: Shop, lines: dict[
     async with db.transaction() as s:
         await s.execute(update(Cart).where(Cart.token == token).values(
             user_id=user_id, shipping_address=address, billing_address=address))
-    placed = await complete_checkout(db, token, settings=settings)
+    placed = await complete_checkout(db, token, settings=settings, system=True)
     async with db.transaction() as s:
         if created_at is not None:
             await s.execute(update(Order).where(Order.id == placed.order_id)

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from commerce.api.graphql.executor import Executor
 from commerce.api.graphql.http import GraphQLHTTPEndpoint
@@ -31,6 +32,9 @@ log = logging.getLogger("commerce.http")
 
 
 def client_ip(request: Request | WebSocket) -> str:
+    """The client's address (login throttling, logs). Behind a trusted proxy the
+    ``ProxyHeadersMiddleware`` installed in ``create_app`` has already put the address from
+    X-Forwarded-For here, for HTTP and WebSocket alike."""
     return request.client.host if request.client else "unknown"
 
 
@@ -68,6 +72,7 @@ class RequestLogMiddleware:
             log.info("request", extra={
                 "request_id": request_id, "method": scope.get("method"),
                 "path": scope.get("path"), "status": status,
+                "client": (scope.get("client") or ("unknown",))[0],
                 "ms": round((time.perf_counter() - started) * 1000, 2)})
 
 
@@ -105,6 +110,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 await db.dispose()
 
     middleware = [Middleware(RequestLogMiddleware)]
+    if settings.trusted_proxies:
+        # Outermost, so everything inside sees the real client. Uvicorn's well-kept middleware
+        # walks X-Forwarded-For from the right, skips trusted proxies and takes the first
+        # untrusted address, only when the direct peer is trusted; it handles WebSockets too.
+        # `commerce serve` turns uvicorn's own copy off, so this setting alone decides.
+        middleware.insert(0, Middleware(ProxyHeadersMiddleware,
+                                        trusted_hosts=list(settings.trusted_proxies)))
     if settings.cors_origins:
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins),

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from commerce.settings import Settings, SettingsError
+from commerce.settings import DEMO_SECRET_KEY, Settings, SettingsError
 
 DEMO_LOGINS = (
     ("staff superuser", "admin@example.com", "admin12345"),
@@ -45,6 +45,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _secret_problem(settings: Settings) -> str | None:
+    """Why ``commerce serve`` must not start with this secret, or None."""
+    if settings.debug or settings.secret_key not in ("", DEMO_SECRET_KEY):
+        return None
+    return ("COMMERCE_SECRET_KEY is not set (the public demo secret is in use); set it to a "
+            "long random value, e.g. `python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'`, or set COMMERCE_DEBUG=true for development")
+
+
 def _serve(settings: Settings, host: str | None, port: int | None, workers: int = 1) -> None:
     import uvicorn
 
@@ -56,14 +65,18 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
     if workers > 1:
         # Each worker process builds its own app from the environment.
         uvicorn.run("commerce.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning", ws_max_size=ws_max_size)
+                    workers=workers, log_level="warning", ws_max_size=ws_max_size,
+                    proxy_headers=False)
         return
     from commerce.app import create_app
     from commerce.runtime import tune_gc_for_serving
 
     app = create_app(settings)
     tune_gc_for_serving()
-    uvicorn.run(app, host=host, port=port, log_level="warning", ws_max_size=ws_max_size)
+    # The app applies COMMERCE_TRUSTED_PROXIES itself; uvicorn's copy would apply
+    # FORWARDED_ALLOW_IPS first and make that setting moot.
+    uvicorn.run(app, host=host, port=port, log_level="warning", ws_max_size=ws_max_size,
+                proxy_headers=False)
 
 
 async def _migrate(settings: Settings) -> None:
@@ -147,6 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     configure_logging(settings.debug)
     if args.command == "serve":
+        if (problem := _secret_problem(settings)) is not None:
+            print(f"commerce serve: {problem}", file=sys.stderr)
+            return 2
         asyncio.run(_check_currency(settings))
         _serve(settings, args.host, args.port, args.workers)
     elif args.command == "migrate":

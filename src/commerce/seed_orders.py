@@ -170,7 +170,7 @@ async def place_orders(db: Database, settings: Settings, plan: list[PlannedOrder
             await session.execute(insert(CartLine), [
                 {"cart_id": cart_id, "variant_id": variant_ids[index], "quantity": quantity}
                 for index, quantity in order.lines])
-        result = await complete_checkout(db, token, settings=settings)
+        result = await complete_checkout(db, token, settings=settings, system=True)
         placed.append((result.order_id, order))
         if order.fate == "PAID":
             await mark_as_paid(db, result.order_id, actor_id=staff_id,

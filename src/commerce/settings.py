@@ -5,6 +5,7 @@ Nothing else in the code base reads the environment: everything receives a ``Set
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -77,6 +78,15 @@ def _sqlite_driver(raw: str) -> str:
     return value
 
 
+def _networks(raw: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or CIDR networks, normalised (``127.0.0.1/8`` ->
+    ``127.0.0.0/8``); an address is a network of one."""
+    return tuple(str(ipaddress.ip_network(part, strict=False)) for part in _csv(raw))
+
+
+# The secret the demo runs with; ``commerce serve`` refuses it unless COMMERCE_DEBUG is on.
+DEMO_SECRET_KEY = "insecure-demo-secret"
+
 # name in Settings -> (environment variable, parser)
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "database_url": _database_url,
@@ -103,6 +113,9 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "document_cache_bytes": _positive_int,
     "max_subscriptions_per_connection": _positive_int,
     "ws_connection_init_timeout_seconds": _positive_float,
+    # Access: trusted proxies, login limits, secret key (issue 6 §3).
+    "trusted_proxies": _networks,
+    "login_max_attempts_per_account": _positive_int,
 }
 
 
@@ -111,9 +124,9 @@ class Settings:
     database_url: str = "sqlite+aiosqlite:///./commerce.db"
     host: str = "127.0.0.1"
     port: int = 8000
-    # Only used to derive non-secret identifiers; tokens are random, so a default is safe
-    # for the demo. Production deployments set their own.
-    secret_key: str = "insecure-demo-secret"
+    # Keys ``shared.signing`` (signed values, later signed URLs and webhooks). The demo's
+    # default is public, so ``commerce serve`` refuses it outside debug.
+    secret_key: str = DEMO_SECRET_KEY
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     debug: bool = False
     graphiql: bool = True
@@ -141,6 +154,12 @@ class Settings:
     max_subscriptions_per_connection: int = 20
     # A socket that has not sent connection_init by then is closed (4408).
     ws_connection_init_timeout_seconds: float = 10.0
+    # Access (issue 6 §3). Peers whose X-Forwarded-For is believed (see app.py); loopback by
+    # default, so a local reverse proxy works and nobody else can claim another address.
+    trusted_proxies: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
+    # Failed logins per account from all addresses together; the per-(account, address)
+    # limit is login_max_attempts. High, so a stranger cannot lock the owner out.
+    login_max_attempts_per_account: int = 100
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

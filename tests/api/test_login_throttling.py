@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from commerce.accounts import service
+from commerce.app import create_app
 from commerce.db.database import Database
 from commerce.settings import Settings
 from tests.account_helpers import PASSWORD, make_user
@@ -120,3 +121,37 @@ async def test_a_successful_sign_in_resets_the_accounts_failure_count(
                 "query": TOKEN, "variables": {"email": "ann@example.com",
                                               "password": password}})
             assert outcome(response.json()) != "RATE_LIMITED"
+
+
+async def from_address(app: Any, address: str, email: str, password: str) -> str:
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post("/graphql", json={
+            "query": TOKEN, "variables": {"email": email, "password": password}})
+    return outcome(response.json())
+
+
+async def test_a_stranger_cannot_lock_the_owner_out_from_another_address(
+        db: Database, gql: Any, app: Any, settings: Settings) -> None:
+    await make_user(db, "ann@example.com")
+    for _ in range(settings.login_max_attempts):
+        assert await from_address(app, "198.51.100.66", "ann@example.com", "guess") == \
+            "INVALID_CREDENTIALS"
+    # The stranger's address is locked out of Ann's account, even with the right password...
+    assert await from_address(app, "198.51.100.66", "ann@example.com", PASSWORD) == \
+        "RATE_LIMITED"
+    # ...while Ann, at home, signs in (and may even mistype first).
+    assert outcome(await sign_in(gql, "ann@example.com", "typo")) == "INVALID_CREDENTIALS"
+    assert outcome(await sign_in(gql, "ann@example.com", PASSWORD)) == "OK"
+
+
+async def test_guesses_spread_over_many_addresses_stop_at_the_accounts_ceiling(
+        db: Database, settings: Settings) -> None:
+    ceiling = 8
+    app = create_app(settings.with_(login_max_attempts_per_account=ceiling), db)
+    await make_user(db, "ann@example.com")
+    outcomes = [await from_address(app, f"198.51.100.{i // 2}", "ann@example.com", "guess")
+                for i in range(ceiling)]  # two guesses from each address: under its limit
+    assert outcomes == ["INVALID_CREDENTIALS"] * ceiling
+    for address in ("198.51.100.200", "127.0.0.1"):  # now even the owner waits the window
+        assert await from_address(app, address, "ann@example.com", PASSWORD) == "RATE_LIMITED"

@@ -53,7 +53,7 @@ async def lines_of(db: Database, token: str) -> dict[int, int]:
 async def quote_of(db: Database, token: str, settings: Settings) -> Quote:
     async with db.transaction() as s:
         fetch = session_fetch(s)
-        row = await cart_by_token(fetch, token)
+        row = await cart_by_token(fetch, token, None)
         assert row is not None
         return await cart_quote(fetch, row, settings)
 

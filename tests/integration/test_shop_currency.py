@@ -64,6 +64,7 @@ async def test_the_commands_refuse_to_start_with_a_message_naming_the_variable(
     await start_app(db, settings)
     monkeypatch.setenv("COMMERCE_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("COMMERCE_CURRENCY", "EUR")
+    monkeypatch.setenv("COMMERCE_SECRET_KEY", "not-the-demo-secret")  # else serve stops first
     served: list[object] = []
     monkeypatch.setattr(cli, "_serve", lambda *args: served.append(args))
 

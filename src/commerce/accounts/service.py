@@ -69,11 +69,10 @@ async def create_token(db: Database, email: str, password: str, client_ip: str,
                        settings: Settings) -> IssuedToken:
     """Sign in: check the password (throttled, see ``throttle``) and issue a bearer token."""
     address = normalise_email(email)
-    account_key = throttle.email_key(address)
-    keys = [account_key, throttle.client_key(client_ip)]
+    limits = throttle.sign_in_limits(address, client_ip, settings)
     now = utcnow()
     async with db.transaction() as session:
-        attempt_ids = await throttle.record_attempt(session, db.dialect, keys, settings, now)
+        attempt_ids = await throttle.record_attempt(session, db.dialect, limits, settings, now)
         user = (await session.execute(
             select(User.id, User.password_hash, User.is_active).where(User.email == address)
         )).first()
@@ -91,7 +90,7 @@ async def create_token(db: Database, email: str, password: str, client_ip: str,
     async with db.transaction() as session:
         session.add(AuthToken(user_id=user.id, token_hash=hash_token(token), created_at=now,
                               expires_at=expires_at))
-        await throttle.forgive(session, attempt_ids, account_key)
+        await throttle.forgive(session, attempt_ids, address, client_ip)
         if rehashed is not None:
             await session.execute(update(User).where(User.id == user.id)
                                   .values(password_hash=rehashed))
@@ -147,9 +146,9 @@ async def change_password(db: Database, user_id: int, token_id: int, *, old_pass
     async with db.transaction() as session:
         row = (await session.execute(
             select(User.email, User.password_hash).where(User.id == user_id))).one()
-        account_key = throttle.email_key(row.email)
         attempt_ids = await throttle.record_attempt(
-            session, db.dialect, [account_key, throttle.client_key(client_ip)], settings, now)
+            session, db.dialect, throttle.sign_in_limits(row.email, client_ip, settings),
+            settings, now)
     if not await asyncio.to_thread(verify_password, row.password_hash, old_password):
         raise DomainError.one(ErrorCode.PASSWORD_INCORRECT, "the current password is wrong",
                               ["oldPassword"])
@@ -168,4 +167,4 @@ async def change_password(db: Database, user_id: int, token_id: int, *, old_pass
             .where(AuthToken.user_id == user_id, AuthToken.id != token_id,
                    AuthToken.revoked_at.is_(None))
             .values(revoked_at=now))
-        await throttle.forgive(session, attempt_ids, account_key)
+        await throttle.forgive(session, attempt_ids, row.email, client_ip)

@@ -18,7 +18,3 @@ class Viewer:
 
     def has(self, permission: Permission) -> bool:
         return self.is_superuser or (self.is_staff and permission in self.permissions)
-
-    @property
-    def can_see_drafts(self) -> bool:
-        return self.has(Permission.MANAGE_CATALOG)

@@ -1,9 +1,10 @@
 """Cart use cases: create a cart, change its lines, contact details, shipping and discount.
 
-A cart is reached by its token alone (>= 128 random bits; the API's cart ID encodes it). That
-is true for a signed-in customer's cart as well: whoever holds the token may read and change
-the cart, exactly like a guest, because the token is the secret and a cart holds nothing
-that is not the holder's own choice (the customer's e-mail is copied only when they create it).
+A cart is reached by its token (>= 128 random bits; the API's cart ID encodes it) and by who
+is asking: a guest cart by whoever holds the token, a signed-in customer's cart only by that
+customer (and staff with MANAGE_ORDERS). Every use case takes the ``viewer`` and locks the cart
+through ``cart.queries.reachable_carts``, so another customer's cart is NOT_FOUND here exactly
+as it is null in ``cart(id)``.
 
 Each use case is one write transaction. The cart row is locked first (``FOR UPDATE`` on
 PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` holds the write lock), so a change and a checkout
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from commerce.accounts.rules import check_email
 from commerce.accounts.viewer import Viewer
 from commerce.cart.events import cart_updated, created_payload, line_values
+from commerce.cart.queries import reachable_carts
 from commerce.cart.quote import CartView, Quote, quote
 from commerce.cart.rules import (
     MAX_CODE_LENGTH,
@@ -96,13 +98,14 @@ async def create_cart(db: Database, data: NewCart, *, viewer: Viewer | None = No
     return token
 
 
-async def add_lines(db: Database, token: str, lines: Sequence[LineRequest]) -> None:
+async def add_lines(db: Database, token: str, lines: Sequence[LineRequest], *,
+                    viewer: Viewer | None = None) -> None:
     """Add variants; one already in the cart gets its quantity increased."""
     problems = Problems()
     if not lines:
         raise DomainError.one(ErrorCode.REQUIRED, "give at least one line", ["lines"])
     async with db.transaction() as session:
-        cart = await _open_cart(session, token)
+        cart = await _open_cart(session, token, viewer)
         held = {row.variant_id: (row.id, row.quantity) for row in (await session.execute(
             select(CartLine.id, CartLine.variant_id, CartLine.quantity)
             .where(CartLine.cart_id == cart.id))).all()}
@@ -121,13 +124,14 @@ async def add_lines(db: Database, token: str, lines: Sequence[LineRequest]) -> N
         await cart_updated(session, cart, "lines", lines=line_values(quantities))
 
 
-async def update_lines(db: Database, token: str, changes: Sequence[LineChange]) -> None:
+async def update_lines(db: Database, token: str, changes: Sequence[LineChange], *,
+                       viewer: Viewer | None = None) -> None:
     """Set line quantities; 0 removes a line. A product no longer for sale may only shrink."""
     problems = Problems()
     if not changes:
         raise DomainError.one(ErrorCode.REQUIRED, "give at least one line", ["lines"])
     async with db.transaction() as session:
-        cart = await _open_cart(session, token)
+        cart = await _open_cart(session, token, viewer)
         current = {row.id: row for row in (await session.execute(
             select(CartLine.id, CartLine.variant_id, CartLine.quantity, Product.status,
                    Product.name)
@@ -163,11 +167,12 @@ async def update_lines(db: Database, token: str, changes: Sequence[LineChange]) 
             {current[c.line_id].variant_id: c.quantity for c in changes}))
 
 
-async def remove_lines(db: Database, token: str, line_ids: Sequence[int]) -> None:
+async def remove_lines(db: Database, token: str, line_ids: Sequence[int], *,
+                       viewer: Viewer | None = None) -> None:
     if not line_ids:
         raise DomainError.one(ErrorCode.REQUIRED, "give at least one line ID", ["lineIds"])
     async with db.transaction() as session:
-        cart = await _open_cart(session, token)
+        cart = await _open_cart(session, token, viewer)
         present = {row.id: row.variant_id for row in (await session.execute(
             select(CartLine.id, CartLine.variant_id).where(CartLine.cart_id == cart.id)))}
         problems = Problems()
@@ -182,49 +187,50 @@ async def remove_lines(db: Database, token: str, line_ids: Sequence[int]) -> Non
                            lines=line_values({present[i]: 0 for i in line_ids}))
 
 
-async def update_email(db: Database, token: str, email: str) -> None:
+async def update_email(db: Database, token: str, email: str, *,
+                       viewer: Viewer | None = None) -> None:
     problems = Problems()
     cleaned = check_email(problems, email, ["email"])
     problems.raise_if_any()
     async with db.transaction() as session:
-        cart = await _open_cart(session, token)
+        cart = await _open_cart(session, token, viewer)
         cart.email = cleaned
         cart.updated_at = utcnow()
         await cart_updated(session, cart, "email", email=cleaned)
 
 
-async def update_shipping_address(db: Database, token: str,
-                                  address: AddressData | None) -> None:
+async def update_shipping_address(db: Database, token: str, address: AddressData | None,
+                                  *, viewer: Viewer | None = None) -> None:
     """Set (or with None clear) the address. A chosen shipping method is kept; if it does
     not serve the new address the cart shows no shipping method and checkout refuses."""
     problems = Problems()
     cleaned = _address(problems, address, "shippingAddress")
     problems.raise_if_any()
     async with db.transaction() as session:
-        cart = await _open_cart(session, token)
+        cart = await _open_cart(session, token, viewer)
         cart.shipping_address = cleaned
         cart.updated_at = utcnow()
         await cart_updated(session, cart, "shipping_address", shipping_address=cleaned)
 
 
-async def update_billing_address(db: Database, token: str,
-                                 address: AddressData | None) -> None:
+async def update_billing_address(db: Database, token: str, address: AddressData | None,
+                                 *, viewer: Viewer | None = None) -> None:
     problems = Problems()
     cleaned = _address(problems, address, "billingAddress")
     problems.raise_if_any()
     async with db.transaction() as session:
-        cart = await _open_cart(session, token)
+        cart = await _open_cart(session, token, viewer)
         cart.billing_address = cleaned
         cart.updated_at = utcnow()
         await cart_updated(session, cart, "billing_address", billing_address=cleaned)
 
 
 async def update_shipping_method(db: Database, token: str, method_id: int | None, *,
-                                 settings: Settings) -> None:
+                                 settings: Settings, viewer: Viewer | None = None) -> None:
     """Choose one of the methods the cart's quote offers (None clears the choice)."""
     field_path = ["shippingMethodId"]
     async with db.transaction() as session:
-        cart = await _open_cart(session, token)
+        cart = await _open_cart(session, token, viewer)
         if method_id is not None:
             if not cart.shipping_address:
                 raise DomainError.one(ErrorCode.SHIPPING_ADDRESS_REQUIRED,
@@ -241,7 +247,7 @@ async def update_shipping_method(db: Database, token: str, method_id: int | None
 
 
 async def update_discount_codes(db: Database, token: str, codes: Sequence[str], *,
-                                settings: Settings) -> None:
+                                settings: Settings, viewer: Viewer | None = None) -> None:
     """Apply a code (at most one per cart) or, with no codes, remove it.
 
     A code that cannot be used now is refused and not stored. One that stops applying later
@@ -258,7 +264,7 @@ async def update_discount_codes(db: Database, token: str, codes: Sequence[str], 
                               f"the code {code[:MAX_CODE_LENGTH]}... is not valid",
                               ["codes", "0"])
     async with db.transaction() as session:
-        cart = await _open_cart(session, token)
+        cart = await _open_cart(session, token, viewer)
         if code is not None:
             q = await _quote(session, cart, settings, discount_code=code)
             if q.discount_error is not None:
@@ -268,9 +274,11 @@ async def update_discount_codes(db: Database, token: str, codes: Sequence[str], 
         await cart_updated(session, cart, "discount_code", discount_code=code)
 
 
-async def _open_cart(session: AsyncSession, token: str) -> Cart:
-    """The cart, locked for this transaction; it must exist and not be completed."""
-    statement = select(Cart).where(Cart.token == token, Cart.kind == "CART")
+async def _open_cart(session: AsyncSession, token: str, viewer: Viewer | None) -> Cart:
+    """The cart, locked for this transaction; it must exist, be reachable by ``viewer`` (else
+    it is NOT_FOUND, as in ``cart(id)``) and not be completed."""
+    statement = select(Cart).where(Cart.token == token, Cart.kind == "CART",
+                                   reachable_carts(viewer))
     if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update()
     cart = (await session.execute(statement)).scalar_one_or_none()

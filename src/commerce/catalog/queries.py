@@ -1,7 +1,9 @@
 """Catalog read side: lightweight rows for listings and DataLoader batches.
 
 Every function issues one statement whatever the number of keys, so a page costs the
-same number of statements at any size.
+same number of statements at any size. Every read of products or variants takes the viewer
+and applies ``catalog.visibility`` in its statement, so a hidden (non-ACTIVE) product is not
+found, by id, slug, SKU or through a relation, whoever asks for it and from wherever.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, Row, bindparam, exists, func, or_, select
 
+from commerce.accounts.viewer import Viewer
 from commerce.catalog.filters import ProductFilter, ProductSort, ProductSortField
+from commerce.catalog.visibility import sees_every_product, visible_products
 from commerce.db.database import Reader
 from commerce.db.keyset import AnySelect, keyset
 from commerce.db.models import (
@@ -33,6 +37,8 @@ PRODUCT_COLUMNS = (
     Product.category_id, Product.option_names, Product.min_price, Product.max_price,
     Product.currency, Product.created_at, Product.updated_at,
 )
+
+
 def available_column() -> Any:
     """Units that can still be sold: on hand minus allocated, over active warehouses.
 
@@ -94,11 +100,9 @@ def _in_stock() -> ColumnElement[bool]:
     )
 
 
-def _filters(flt: ProductFilter, include_drafts: bool) -> list[ColumnElement[bool]]:
-    clauses: list[ColumnElement[bool]] = []
-    if not include_drafts:
-        clauses.append(Product.status == "ACTIVE")
-    elif flt.status is not None:
+def _filters(flt: ProductFilter, viewer: Viewer | None) -> list[ColumnElement[bool]]:
+    clauses = visible_products(viewer)
+    if flt.status is not None:  # within what the viewer may see
         clauses.append(Product.status == flt.status)
     if flt.search:
         clauses.append(Product.search_text.like(like_pattern(flt.search), escape="\\"))
@@ -127,26 +131,31 @@ def _filters(flt: ProductFilter, include_drafts: bool) -> list[ColumnElement[boo
 
 async def list_products(reader: Reader, *, flt: ProductFilter, sort: ProductSort,
                         first: int | None, after: str | None,
-                        include_drafts: bool) -> Page[Row[Any]]:
+                        viewer: Viewer | None) -> Page[Row[Any]]:
     columns = _sort_columns(sort)
     request = page_request(first, after, sort.key, len(columns))
-    statement: AnySelect = select(*PRODUCT_COLUMNS).where(*_filters(flt, include_drafts))
+    statement: AnySelect = select(*PRODUCT_COLUMNS).where(*_filters(flt, viewer))
     statement = keyset(statement, columns, sort.descending, request.after, request.first + 1)
     rows = await reader.all(statement)
     return make_page(rows, request, sort.key, lambda r: _sort_key(sort, r))
 
 
-def _visible(include_drafts: bool) -> list[ColumnElement[bool]]:
-    return [] if include_drafts else [Product.status == "ACTIVE"]
-
-
 # Loader statements are built once; ``:ids`` expands to the batch's keys at execution.
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+# Each comes in two forms: for staff who see every product, and for everyone else (only
+# ACTIVE products, and only variants of those).
+_ACTIVE = Product.status == "ACTIVE"
+_OF_ACTIVE_PRODUCT = exists().where(Product.id == ProductVariant.product_id, _ACTIVE)
 _PRODUCTS_BY_IDS = select(*PRODUCT_COLUMNS).where(Product.id.in_(_IDS))
 _VARIANTS_BY_PRODUCT_IDS = (
     select(*VARIANT_COLUMNS).where(ProductVariant.product_id.in_(_IDS))
     .order_by(ProductVariant.product_id, ProductVariant.position, ProductVariant.id))
 _VARIANTS_BY_IDS = select(*VARIANT_COLUMNS).where(ProductVariant.id.in_(_IDS))
+_BY_IDS: dict[bool, tuple[AnySelect, AnySelect, AnySelect]] = {
+    True: (_PRODUCTS_BY_IDS, _VARIANTS_BY_PRODUCT_IDS, _VARIANTS_BY_IDS),
+    False: (_PRODUCTS_BY_IDS.where(_ACTIVE), _VARIANTS_BY_PRODUCT_IDS.where(_OF_ACTIVE_PRODUCT),
+            _VARIANTS_BY_IDS.where(_OF_ACTIVE_PRODUCT)),
+}
 _IMAGES_BY_PRODUCT_IDS = (
     select(*IMAGE_COLUMNS).where(ProductImage.product_id.in_(_IDS))
     .order_by(ProductImage.product_id, ProductImage.position, ProductImage.id))
@@ -164,27 +173,33 @@ def _grouped(rows: Sequence[Row[Any]], key: str) -> dict[int, list[Row[Any]]]:
     return grouped
 
 
-async def products_by_ids(reader: Reader, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    return _by_id(await reader.all(_PRODUCTS_BY_IDS, {"ids": list(ids)}))
+async def products_by_ids(reader: Reader, ids: Sequence[int], viewer: Viewer | None
+                          ) -> dict[int, Row[Any]]:
+    statement = _BY_IDS[sees_every_product(viewer)][0]
+    return _by_id(await reader.all(statement, {"ids": list(ids)}))
 
 
-async def product_by_slug(reader: Reader, slug: str, include_drafts: bool) -> Row[Any] | None:
+async def product_by_slug(reader: Reader, slug: str, viewer: Viewer | None) -> Row[Any] | None:
     return await reader.first(
-        select(*PRODUCT_COLUMNS).where(Product.slug == slug, *_visible(include_drafts)))
+        select(*PRODUCT_COLUMNS).where(Product.slug == slug, *visible_products(viewer)))
 
 
-async def variants_by_product_ids(reader: Reader, ids: Sequence[int]
+async def variants_by_product_ids(reader: Reader, ids: Sequence[int], viewer: Viewer | None
                                   ) -> dict[int, list[Row[Any]]]:
-    return _grouped(await reader.all(_VARIANTS_BY_PRODUCT_IDS, {"ids": list(ids)}),
-                    "product_id")
+    statement = _BY_IDS[sees_every_product(viewer)][1]
+    return _grouped(await reader.all(statement, {"ids": list(ids)}), "product_id")
 
 
-async def variants_by_ids(reader: Reader, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    return _by_id(await reader.all(_VARIANTS_BY_IDS, {"ids": list(ids)}))
+async def variants_by_ids(reader: Reader, ids: Sequence[int], viewer: Viewer | None
+                          ) -> dict[int, Row[Any]]:
+    statement = _BY_IDS[sees_every_product(viewer)][2]
+    return _by_id(await reader.all(statement, {"ids": list(ids)}))
 
 
-async def variant_by_sku(reader: Reader, sku: str) -> Row[Any] | None:
-    return await reader.first(select(*VARIANT_COLUMNS).where(ProductVariant.sku == sku))
+async def variant_by_sku(reader: Reader, sku: str, viewer: Viewer | None) -> Row[Any] | None:
+    visible = [] if sees_every_product(viewer) else [_OF_ACTIVE_PRODUCT]
+    return await reader.first(
+        select(*VARIANT_COLUMNS).where(ProductVariant.sku == sku, *visible))
 
 
 async def images_by_product_ids(reader: Reader, ids: Sequence[int]

@@ -1,8 +1,12 @@
 """Orders read side: rows for the API's listings and DataLoader batches.
 
 Every function issues one statement whatever the number of keys, so a page of orders with
-lines and events costs the same number of statements at any page size. Object-level
-authorization is part of the query: a customer's listing filters by owner.
+lines and events costs the same number of statements at any page size.
+
+Object-level authorization is part of the query (DESIGN §4): an order by id is found only
+when the viewer owns it or holds MANAGE_ORDERS (``reachable_orders``), so another customer's
+order is "not found"; a guest reaches an order only through its token (``order_by_token``).
+Lines and events are keyed by order id and served only for an order already reached.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, Row, bindparam, select
 
+from commerce.accounts.access import owned_by_viewer
+from commerce.accounts.permissions import Permission
+from commerce.accounts.viewer import Viewer
 from commerce.db.database import Reader
 from commerce.db.keyset import AnySelect, keyset
 from commerce.db.models import Order, OrderEvent, OrderLine
@@ -59,8 +66,20 @@ def _grouped(rows: Sequence[Row[Any]]) -> dict[int, list[Row[Any]]]:
     return grouped
 
 
-async def orders_by_ids(reader: Reader, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    return {r.id: r for r in await reader.all(_ORDERS_BY_IDS, {"ids": list(ids)})}
+def reachable_orders(viewer: Viewer | None, *extra_staff: Permission) -> ColumnElement[bool]:
+    """Orders ``viewer`` may reach by id: their own, or all for staff with MANAGE_ORDERS (or
+    one of ``extra_staff``). Guest orders have no owner: only their token reaches them."""
+    return owned_by_viewer(Order.user_id, viewer,
+                           staff=[Permission.MANAGE_ORDERS, *extra_staff], unowned=False)
+
+
+async def orders_by_ids(reader: Reader, ids: Sequence[int], viewer: Viewer | None
+                        ) -> dict[int, Row[Any]]:
+    """The orders among ``ids`` that ``viewer`` may reach (the others are simply absent)."""
+    if viewer is None:  # no owner to match, no permission: nothing to ask the database
+        return {}
+    statement = _ORDERS_BY_IDS.where(reachable_orders(viewer))
+    return {r.id: r for r in await reader.all(statement, {"ids": list(ids)})}
 
 
 async def order_by_token(reader: Reader, token: str) -> Row[Any] | None:
@@ -129,19 +148,23 @@ def _filters(flt: OrderFilter) -> list[ColumnElement[bool]]:
 
 
 async def list_orders(reader: Reader, *, flt: OrderFilter, sort: OrderSort,
-                      first: int | None, after: str | None) -> Page[Row[Any]]:
-    """Orders matching ``flt`` in ``sort`` order. Raises ``PaginationError`` on bad arguments."""
+                      first: int | None, after: str | None,
+                      reachable: ColumnElement[bool]) -> Page[Row[Any]]:
+    """Orders matching ``flt`` (and ``reachable``: the viewer's scope, see
+    ``reachable_orders``) in ``sort`` order. Raises ``PaginationError`` on bad arguments."""
     columns = _sort_columns(sort)
     request = page_request(first, after, sort.key, len(columns))
-    statement: AnySelect = select(*ORDER_COLUMNS).where(*_filters(flt))
+    statement: AnySelect = select(*ORDER_COLUMNS).where(*_filters(flt), reachable)
     statement = keyset(statement, columns, sort.descending, _after(sort, request.after),
                        request.first + 1)
     rows = await reader.all(statement)
     return make_page(rows, request, sort.key, lambda r: _sort_key(sort, r))
 
 
-async def orders_of_user(reader: Reader, user_id: int, *, first: int | None,
-                         after: str | None) -> Page[Row[Any]]:
-    """A customer's own orders, newest first."""
+async def orders_of_user(reader: Reader, user_id: int, viewer: Viewer | None, *,
+                         first: int | None, after: str | None) -> Page[Row[Any]]:
+    """A customer's orders, newest first: for the customer, and for staff with MANAGE_ORDERS
+    or MANAGE_CUSTOMERS (anyone else gets an empty page)."""
     return await list_orders(reader, flt=OrderFilter(customer_id=user_id), sort=OrderSort(),
-                             first=first, after=after)
+                             first=first, after=after,
+                             reachable=reachable_orders(viewer, Permission.MANAGE_CUSTOMERS))

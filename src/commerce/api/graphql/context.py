@@ -36,7 +36,7 @@ class Context:
     def loaders(self) -> Loaders:
         from commerce.api.graphql.loaders import Loaders  # imports the API types
 
-        return Loaders(self.reader)
+        return Loaders(self.reader, self.viewer)
 
     def _token(self) -> str | None:
         return bearer_token(self.authorization)

@@ -2,6 +2,10 @@
 
 Names follow ``<thing>_by_<key>``. Each batch is one statement (see ``catalog.queries``) and
 converts rows straight into API objects, so resolvers can return the loader's future as is.
+
+Loaders of data that is not everyone's (orders; products that are not ACTIVE, and their
+variants) pass the request's viewer to the query, which filters by it (DESIGN §4): a field
+that loads through them cannot show what the viewer may not see, and needs no check of its own.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from commerce.accounts import queries as accounts
+from commerce.accounts.viewer import Viewer
 from commerce.api.graphql.accounts import types as at
 from commerce.api.graphql.catalog import types as t
 from commerce.api.graphql.customers import types as cut
@@ -34,11 +39,25 @@ from commerce.shipping import queries as shipping
 K = TypeVar("K")
 V = TypeVar("V")
 
+ViewerSource = Callable[[], Awaitable[Viewer | None]]
+
 
 def _one(reader: Reader, fetch: Callable[[Reader, Sequence[K]], Awaitable[Mapping[K, Any]]],
          convert: Callable[[Any], V]) -> DataLoader[K, V | None]:
     async def load(keys: list[K]) -> list[V | None]:
         found = await fetch(reader, keys)
+        return [None if (row := found.get(k)) is None else convert(row) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _one_scoped(reader: Reader, viewer: ViewerSource,
+                fetch: Callable[[Reader, Sequence[K], Viewer | None],
+                                Awaitable[Mapping[K, Any]]],
+                convert: Callable[[Any], V]) -> DataLoader[K, V | None]:
+    """Like ``_one``, for a query that filters by the viewer: keys it may not see are None."""
+    async def load(keys: list[K]) -> list[V | None]:
+        found = await fetch(reader, keys, await viewer())
         return [None if (row := found.get(k)) is None else convert(row) for k in keys]
 
     return DataLoader(load_fn=load)
@@ -55,20 +74,30 @@ def _many(reader: Reader,
 
 
 class Loaders:
-    def __init__(self, reader: Reader) -> None:
+    def __init__(self, reader: Reader, viewer: ViewerSource) -> None:
+        """``viewer`` gives the request's viewer (``Context.viewer``), asked at each batch."""
         self.reader = reader
+        self.viewer = viewer
 
     @cached_property
     def product_by_id(self) -> DataLoader[int, t.Product | None]:
-        return _one(self.reader, catalog.products_by_ids, t.Product.from_row)
+        """Products the viewer may see (``catalog.visibility``); others are None."""
+        return _one_scoped(self.reader, self.viewer, catalog.products_by_ids,
+                           t.Product.from_row)
 
     @cached_property
     def variant_by_id(self) -> DataLoader[int, t.ProductVariant | None]:
-        return _one(self.reader, catalog.variants_by_ids, t.ProductVariant.from_row)
+        """Variants of products the viewer may see; others are None."""
+        return _one_scoped(self.reader, self.viewer, catalog.variants_by_ids,
+                           t.ProductVariant.from_row)
 
     @cached_property
     def variants_by_product_id(self) -> DataLoader[int, list[t.ProductVariant]]:
-        return _many(self.reader, catalog.variants_by_product_ids, t.ProductVariant.from_row)
+        async def load(keys: list[int]) -> list[list[t.ProductVariant]]:
+            found = await catalog.variants_by_product_ids(self.reader, keys, await self.viewer())
+            return [[t.ProductVariant.from_row(row) for row in found.get(k, ())] for k in keys]
+
+        return DataLoader(load_fn=load)
 
     @cached_property
     def images_by_product_id(self) -> DataLoader[tuple[int, int | None], list[t.ProductImage]]:
@@ -120,7 +149,8 @@ class Loaders:
 
     @cached_property
     def order_by_id(self) -> DataLoader[int, ot.Order | None]:
-        return _one(self.reader, orders.orders_by_ids, ot.Order.from_row)
+        """Orders the viewer owns, or any for staff with MANAGE_ORDERS; others are None."""
+        return _one_scoped(self.reader, self.viewer, orders.orders_by_ids, ot.Order.from_row)
 
     @cached_property
     def lines_by_order_id(self) -> DataLoader[int, list[ot.OrderLine]]:

@@ -8,12 +8,10 @@ import strawberry
 
 from commerce.accounts.permissions import Permission
 from commerce.api.graphql.accounts.nodes import account_node
-from commerce.api.graphql.catalog.types import ProductStatus
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.discounts.nodes import discount_node
 from commerce.api.graphql.drafts.nodes import draft_node
 from commerce.api.graphql.node import Node
-from commerce.api.graphql.orders.queries import visible_order
 from commerce.api.graphql.permissions import can_any
 from commerce.api.graphql.shipping import nodes as shipping_nodes
 from commerce.shared.ids import InvalidIdError, decode_id
@@ -30,21 +28,11 @@ class NodeQuery:
         except (InvalidIdError, ValueError):
             return None
         loaders = info.context.loaders
+        # Products, variants and orders: their loaders filter by the viewer.
         if type_name == "Product":
-            product = await loaders.product_by_id.load(pk)
-            if product is not None and product.status is not ProductStatus.ACTIVE and \
-                    not await info.context.can(Permission.MANAGE_CATALOG):
-                return None
-            return product
+            return await loaders.product_by_id.load(pk)
         if type_name == "ProductVariant":
-            variant = await loaders.variant_by_id.load(pk)
-            if variant is None:
-                return None
-            owner = await loaders.product_by_id.load(variant.product_id)
-            if owner is None or (owner.status is not ProductStatus.ACTIVE and
-                                 not await info.context.can(Permission.MANAGE_CATALOG)):
-                return None
-            return variant
+            return await loaders.variant_by_id.load(pk)
         if type_name == "Category":
             return await loaders.category_by_id.load(pk)
         if type_name == "Collection":
@@ -61,7 +49,7 @@ class NodeQuery:
         if type_name in ("User", "Address"):
             return await account_node(info, type_name, pk)
         if type_name == "Order":
-            return await visible_order(info, pk)
+            return await loaders.order_by_id.load(pk)
         if type_name in shipping_nodes.TYPES:
             return await shipping_nodes.shipping_node(info, type_name, pk)
         if type_name == "DiscountCode":

@@ -1,4 +1,6 @@
-"""Cart mutations: anyone may call them; the cart ID (its secret) is the only key.
+"""Cart mutations: anyone may call them with a cart ID (the cart's secret). A signed-in
+customer's cart is NOT_FOUND for anyone but that customer and staff with MANAGE_ORDERS, as in
+``cart(id)``: each use case is given the viewer and filters by it.
 
 Each resolver decodes its input, calls one use case in ``cart.service`` and returns the cart
 as committed.
@@ -38,7 +40,7 @@ class CartMutation:
         ctx = info.context
         try:
             token, lines = input.decode()
-            await service.add_lines(ctx.db, token, lines)
+            await service.add_lines(ctx.db, token, lines, viewer=await ctx.viewer())
         except DomainError as exc:
             return p.CartLinesAddPayload(errors=from_domain(exc))
         return p.CartLinesAddPayload(cart=await fresh_cart(ctx, token))
@@ -49,7 +51,7 @@ class CartMutation:
         ctx = info.context
         try:
             token, changes = input.decode()
-            await service.update_lines(ctx.db, token, changes)
+            await service.update_lines(ctx.db, token, changes, viewer=await ctx.viewer())
         except DomainError as exc:
             return p.CartLinesUpdatePayload(errors=from_domain(exc))
         return p.CartLinesUpdatePayload(cart=await fresh_cart(ctx, token))
@@ -60,7 +62,8 @@ class CartMutation:
         ctx = info.context
         try:
             token, line_ids = input.decode()
-            await service.remove_lines(ctx.db, token, line_ids)
+            await service.remove_lines(ctx.db, token, line_ids,
+                                       viewer=await ctx.viewer())
         except DomainError as exc:
             return p.CartLinesRemovePayload(errors=from_domain(exc))
         return p.CartLinesRemovePayload(cart=await fresh_cart(ctx, token))
@@ -72,7 +75,7 @@ class CartMutation:
         ctx = info.context
         try:
             token = i.cart_token(input.cart_id)
-            await service.update_email(ctx.db, token, input.email)
+            await service.update_email(ctx.db, token, input.email, viewer=await ctx.viewer())
         except DomainError as exc:
             return p.CartEmailUpdatePayload(errors=from_domain(exc))
         return p.CartEmailUpdatePayload(cart=await fresh_cart(ctx, token))
@@ -87,7 +90,8 @@ class CartMutation:
         try:
             token = i.cart_token(input.cart_id)
             await service.update_shipping_address(
-                ctx.db, token, address.to_data() if address else None)
+                ctx.db, token, address.to_data() if address else None,
+                viewer=await ctx.viewer())
         except DomainError as exc:
             return p.CartShippingAddressUpdatePayload(errors=from_domain(exc))
         return p.CartShippingAddressUpdatePayload(cart=await fresh_cart(ctx, token))
@@ -101,7 +105,8 @@ class CartMutation:
         try:
             token = i.cart_token(input.cart_id)
             await service.update_billing_address(
-                ctx.db, token, address.to_data() if address else None)
+                ctx.db, token, address.to_data() if address else None,
+                viewer=await ctx.viewer())
         except DomainError as exc:
             return p.CartBillingAddressUpdatePayload(errors=from_domain(exc))
         return p.CartBillingAddressUpdatePayload(cart=await fresh_cart(ctx, token))
@@ -115,7 +120,8 @@ class CartMutation:
         try:
             token, method_id = input.decode()
             await service.update_shipping_method(ctx.db, token, method_id,
-                                                 settings=ctx.settings)
+                                                 settings=ctx.settings,
+                                                 viewer=await ctx.viewer())
         except DomainError as exc:
             return p.CartShippingMethodUpdatePayload(errors=from_domain(exc))
         return p.CartShippingMethodUpdatePayload(cart=await fresh_cart(ctx, token))
@@ -129,7 +135,8 @@ class CartMutation:
         try:
             token = i.cart_token(input.cart_id)
             await service.update_discount_codes(ctx.db, token, input.codes,
-                                                settings=ctx.settings)
+                                                settings=ctx.settings,
+                                                viewer=await ctx.viewer())
         except DomainError as exc:
             return p.CartDiscountCodesUpdatePayload(errors=from_domain(exc))
         return p.CartDiscountCodesUpdatePayload(cart=await fresh_cart(ctx, token))

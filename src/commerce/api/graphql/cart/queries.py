@@ -14,7 +14,8 @@ from commerce.shared.errors import DomainError
 
 
 async def load_cart(ctx: Context, token: str) -> Cart | None:
-    row = await cart_by_token(ctx.reader.all, token)
+    """The cart, when the viewer may reach it (``cart.queries.reachable_carts``)."""
+    row = await cart_by_token(ctx.reader.all, token, await ctx.viewer())
     return None if row is None else Cart.from_row(row)
 
 
@@ -26,8 +27,10 @@ async def fresh_cart(ctx: Context, token: str) -> Cart | None:
 
 @strawberry.type
 class CartQuery:
-    @strawberry.field(description="A cart by its ID; null when there is no such cart. The ID "
-                                  "is the cart's secret: no sign-in is needed, or checked.")
+    @strawberry.field(description="A cart by its ID (the cart's secret); null when there is "
+                                  "no such cart. A guest's cart needs no sign-in; a signed-in "
+                                  "customer's cart is null for anyone but that customer and "
+                                  "staff with MANAGE_ORDERS.")
     async def cart(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
             description="The cart's ID as returned by cartCreate.")]) -> Cart | None:
         try:

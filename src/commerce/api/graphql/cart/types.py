@@ -52,7 +52,8 @@ class CartLine:
     variant_id: strawberry.Private[int]
 
     @strawberry.field(graphql_type=ProductVariant | None,
-                      description="Null only if the variant was deleted meanwhile.")
+                      description="Null if the variant was deleted meanwhile or its product "
+                                  "is no longer for sale (see warnings).")
     def variant(self, info: Info) -> Awaitable[ProductVariant | None]:
         return info.context.loaders.variant_by_id.load(self.variant_id)
 
@@ -116,8 +117,10 @@ class CartWarning:
         description="How many units can be ordered now (0 when none or no longer for sale).")
 
 
-@strawberry.type(description="A shopping cart. Its ID is its secret: anyone holding it can "
-                             "read and change the cart, so share it only with its shopper.")
+@strawberry.type(description="A shopping cart. Its ID is its secret: anyone holding a guest "
+                             "cart's ID can read and change it, so share it only with its "
+                             "shopper. A signed-in customer's cart is reachable only by that "
+                             "customer (and staff with MANAGE_ORDERS).")
 class Cart:
     id: strawberry.ID = strawberry.field(
         description="The cart's ID; it carries the cart's secret token, so treat it like a "

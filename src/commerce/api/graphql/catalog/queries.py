@@ -8,7 +8,6 @@ from typing import Annotated
 import strawberry
 from graphql import GraphQLError
 
-from commerce.accounts.permissions import Permission
 from commerce.api.graphql.catalog.types import (
     Product,
     ProductStatus,
@@ -101,7 +100,8 @@ def _one_of(**values: object) -> None:
 @strawberry.type
 class CatalogQuery:
     @strawberry.field(description="Products visible to the viewer: active ones, or all for "
-                                  "staff with MANAGE_CATALOG. At most 100 per page.")
+                                  "staff with MANAGE_CATALOG or MANAGE_INVENTORY. At most 100 "
+                                  "per page.")
     async def products(self, info: Info, first: First = 20, after: After = None,
                        filter: Annotated[ProductFilterInput | None, strawberry.argument(
                            description="Conditions the products must meet.")] = None,
@@ -115,15 +115,16 @@ class CatalogQuery:
         try:
             page = await catalog.list_products(
                 ctx.reader, flt=_filter(filter, ctx.settings.currency), sort=sort,
-                first=first, after=after,
-                include_drafts=await ctx.can(Permission.MANAGE_CATALOG))
+                first=first, after=after, viewer=await ctx.viewer())
         except PaginationError as exc:
             raise bad_argument(exc) from None
         result = connection(page, Product.from_row)
         await prefetch_products(info, result.nodes, connection_nodes(info))
         return result
 
-    @strawberry.field(description="A product by ID or slug.")
+    @strawberry.field(description="A product by ID or slug; null when there is none or it is "
+                                  "not ACTIVE and the viewer is not staff with MANAGE_CATALOG "
+                                  "or MANAGE_INVENTORY.")
     async def product(self, info: Info, id: Annotated[strawberry.ID | None, strawberry.argument(
                           description="The product's ID; give either `id` or `slug`.")] = None,
                       slug: Annotated[str | None, strawberry.argument(
@@ -131,20 +132,17 @@ class CatalogQuery:
                       ) -> Product | None:
         _one_of(id=id, slug=slug)
         ctx = info.context
-        drafts = await ctx.can(Permission.MANAGE_CATALOG)
         if slug is not None:
-            row = await catalog.product_by_slug(ctx.reader, slug, drafts)
+            row = await catalog.product_by_slug(ctx.reader, slug, await ctx.viewer())
             return None if row is None else Product.from_row(row)
         try:
             pk = decode_int_id(str(id), "Product")
         except InvalidIdError:
             return None
-        product = await ctx.loaders.product_by_id.load(pk)
-        if product is None or (product.status is not ProductStatus.ACTIVE and not drafts):
-            return None
-        return product
+        return await ctx.loaders.product_by_id.load(pk)
 
-    @strawberry.field(description="A variant by ID or SKU.")
+    @strawberry.field(description="A variant by ID or SKU; null when there is none or its "
+                                  "product is not visible to the viewer (see `product`).")
     async def product_variant(
             self, info: Info,
             id: Annotated[strawberry.ID | None, strawberry.argument(
@@ -155,18 +153,10 @@ class CatalogQuery:
         _one_of(id=id, sku=sku)
         ctx = info.context
         if sku is not None:
-            row = await catalog.variant_by_sku(ctx.reader, sku)
-            variant = None if row is None else ProductVariant.from_row(row)
-        else:
-            try:
-                variant = await ctx.loaders.variant_by_id.load(
-                    decode_int_id(str(id), "ProductVariant"))
-            except InvalidIdError:
-                return None
-        if variant is None:
+            row = await catalog.variant_by_sku(ctx.reader, sku, await ctx.viewer())
+            return None if row is None else ProductVariant.from_row(row)
+        try:
+            pk = decode_int_id(str(id), "ProductVariant")
+        except InvalidIdError:
             return None
-        product = await ctx.loaders.product_by_id.load(variant.product_id)
-        if product is None or (product.status is not ProductStatus.ACTIVE
-                               and not await ctx.can(Permission.MANAGE_CATALOG)):
-            return None
-        return variant
+        return await ctx.loaders.variant_by_id.load(pk)

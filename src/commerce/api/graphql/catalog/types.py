@@ -171,9 +171,9 @@ class ProductVariant(Node):
         await require_any(info.context, Permission.MANAGE_INVENTORY, Permission.MANAGE_CATALOG)
         return await info.context.loaders.stocks_by_variant_id.load(self.pk)
 
-    @strawberry.field(
-        description="The product this variant belongs to.",
-        graphql_type=Annotated["Product", strawberry.lazy(__name__)])
+    @strawberry.field(graphql_type=Annotated["Product", strawberry.lazy(__name__)],
+                      description="The product this is a variant of. A variant is visible "
+                                  "only with its product, so this is never hidden.")
     def product(self, info: Info) -> Awaitable[Product | None]:
         return info.context.loaders.product_by_id.load(self.product_id)
 

@@ -10,8 +10,7 @@ import strawberry
 
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.errors import UserError, from_domain
-from commerce.api.graphql.orders.mutations import fresh_order
-from commerce.api.graphql.orders.queries import with_token
+from commerce.api.graphql.orders.queries import order_via_token
 from commerce.api.graphql.orders.types import Order, PaymentMethod
 from commerce.checkout.service import complete_checkout
 from commerce.shared.error_codes import ErrorCode
@@ -66,4 +65,7 @@ class CheckoutMutation:
                 payment_method=input.payment_method.value if input.payment_method else None)
         except DomainError as exc:
             return CheckoutCompletePayload(errors=from_domain(exc))
-        return CheckoutCompletePayload(order=with_token(await fresh_order(ctx, placed.order_id)))
+        # The checkout proved it holds the cart, so it gets the order through the order's token
+        # (as committed: loaders forget what they cached before).
+        ctx.loaders.clear_all()
+        return CheckoutCompletePayload(order=await order_via_token(ctx, placed.token))

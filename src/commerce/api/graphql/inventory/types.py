@@ -139,6 +139,4 @@ class StockMovement:
             Order, strawberry.lazy("commerce.api.graphql.orders.types")] | None:
         if self.order_pk is None:
             return None
-        from commerce.api.graphql.orders.queries import visible_order  # imports many types
-
-        return await visible_order(info, self.order_pk)
+        return await info.context.loaders.order_by_id.load(self.order_pk)

@@ -1,12 +1,13 @@
 """Order queries: a guest's order by token, a customer's own orders, the staff listing.
 
 Object-level authorization: a customer reaches only their own orders (another customer's
-order is "not found", i.e. null); a guest only through the order's token.
+order is "not found", i.e. null); a guest only through the order's token. The owner filter is
+in the queries (``orders.queries.reachable_orders``, applied by the ``order_by_id`` loader),
+not here.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -15,7 +16,7 @@ from graphql import GraphQLError
 
 from commerce.accounts.permissions import Permission
 from commerce.api.graphql.catalog.queries import SortDirection
-from commerce.api.graphql.context import Info
+from commerce.api.graphql.context import Context, Info
 from commerce.api.graphql.descriptions import describe_values
 from commerce.api.graphql.orders.types import Order, OrderConnection, prefetch_orders
 from commerce.api.graphql.pagination import After, First, bad_argument, connection
@@ -96,16 +97,10 @@ async def _page(info: Info, page: Page[Any]) -> OrderConnection:
     return result
 
 
-async def visible_order(info: Info, pk: int) -> Order | None:
-    """The order when the viewer owns it or holds MANAGE_ORDERS; otherwise None."""
-    viewer = await info.context.viewer()
-    if viewer is None:
-        return None
-    order = await info.context.loaders.order_by_id.load(pk)
-    if order is None or (order.user_id != viewer.user_id
-                         and not viewer.has(Permission.MANAGE_ORDERS)):
-        return None
-    return order
+async def order_via_token(ctx: Context, token: str) -> Order | None:
+    """The order whose token the viewer holds (or just received from checkout)."""
+    row = await orders.order_by_token(ctx.reader, token)
+    return None if row is None else Order.from_row(row, via_token=True)
 
 
 async def orders_of_user(info: Info, user_id: int, first: int | None,
@@ -113,9 +108,10 @@ async def orders_of_user(info: Info, user_id: int, first: int | None,
     """``User.orders``: a customer's own, or any customer's for order/customer staff."""
     viewer = await info.context.viewer()
     if viewer is None or viewer.user_id != user_id:
+        # A clear FORBIDDEN rather than an empty page; the query filters by viewer anyway.
         await require_any(info.context, Permission.MANAGE_ORDERS, Permission.MANAGE_CUSTOMERS)
     try:
-        page = await orders.orders_of_user(info.context.reader, user_id, first=first,
+        page = await orders.orders_of_user(info.context.reader, user_id, viewer, first=first,
                                            after=after)
     except PaginationError as exc:
         raise bad_argument(exc) from None
@@ -131,8 +127,7 @@ class OrdersQuery:
                              ) -> Order | None:
         if not token or len(token) > MAX_TOKEN_LENGTH:
             return None
-        row = await orders.order_by_token(info.context.reader, token)
-        return None if row is None else Order.from_row(row, via_token=True)
+        return await order_via_token(info.context, token)
 
     @strawberry.field(description="One of your orders by ID, or any order for staff with "
                                   "MANAGE_ORDERS; null when not found or not yours.")
@@ -142,7 +137,7 @@ class OrdersQuery:
             pk = decode_int_id(str(id), "Order")
         except InvalidIdError:
             return None
-        return await visible_order(info, pk)
+        return await info.context.loaders.order_by_id.load(pk)
 
     @strawberry.field(description="All orders, newest first unless `sortBy` says otherwise. "
                                   "Needs MANAGE_ORDERS. At most 100 per page.")
@@ -153,18 +148,16 @@ class OrdersQuery:
                          description="Order of the results (default: newest first).")] = None,
                      ) -> OrderConnection:
         ctx = info.context
-        await ctx.require_staff(Permission.MANAGE_ORDERS)
+        viewer = await ctx.require_staff(Permission.MANAGE_ORDERS)
         sort = OrderSort() if sort_by is None else OrderSort(
             field=OrderSortField(sort_by.field),
             descending=sort_by.direction is SortDirection.DESC)
         try:
             page = await orders.list_orders(ctx.reader, flt=_filter(filter), sort=sort,
-                                            first=first, after=after)
+                                            first=first, after=after,
+                                            reachable=orders.reachable_orders(viewer))
         except PaginationError as exc:
             raise bad_argument(exc) from None
         return await _page(info, page)
 
 
-def with_token(order: Order | None) -> Order | None:
-    """The order as seen by whoever just proved they hold its token (checkout)."""
-    return None if order is None else replace(order, via_token=True)

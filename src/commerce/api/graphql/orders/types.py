@@ -130,7 +130,8 @@ class OrderLine:
             pk=row.id, variant_id=row.variant_id)
 
     @strawberry.field(graphql_type=ProductVariant | None,
-                      description="The variant as it is now; null once deleted.")
+                      description="The variant as it is now; null once deleted, or while "
+                                  "its product is not visible to the viewer (not ACTIVE).")
     def variant(self, info: Info
                 ) -> ProductVariant | Awaitable[ProductVariant | None] | None:
         if self.variant_id is None:
