@@ -47,6 +47,7 @@ from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 
+from commerce.api.graphql.field_budget import check_field_budget
 from commerce.api.graphql.limits import IntrospectionModel, Limits, check_static, query_cost
 from commerce.shared.errors import AuthError, RateLimitedError
 
@@ -151,10 +152,15 @@ class Executor:
                     f"the query has more than {self.max_tokens} tokens",
                     extensions={"code": "TOO_MANY_TOKENS"})], {})
             return PreparedDocument(None, [_with_code(error, "GRAPHQL_PARSE_FAILED")], {})
-        errors = [_with_code(e, "GRAPHQL_VALIDATION_FAILED")
-                  for e in validate(self.schema, document, self._rules)]
         fragments = {d.name.value: d for d in document.definitions
                      if isinstance(d, FragmentDefinitionNode)}
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        # Before validation, whose overlapping-fields rule is quadratic in repeated fields.
+        refused = check_field_budget(operations, fragments, self.limits.max_cost)
+        if refused:
+            return PreparedDocument(None, refused, {})
+        errors = [_with_code(e, "GRAPHQL_VALIDATION_FAILED")
+                  for e in validate(self.schema, document, self._rules)]
         if not errors:
             for definition in document.definitions:
                 if isinstance(definition, OperationDefinitionNode):
