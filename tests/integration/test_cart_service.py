@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from commerce.accounts.permissions import Permission
 from commerce.accounts.viewer import Viewer
 from commerce.cart import service
 from commerce.cart.queries import cart_by_token, cart_quote
@@ -118,7 +119,7 @@ async def test_cart_create_reports_every_problem_at_once_with_its_path(
     assert sorted(problems(exc), key=str) == sorted([
         ("INVALID", ("lines", "0", "quantity")),
         ("NOT_FOUND", ("lines", "1", "variantId")),
-        ("PRODUCT_UNAVAILABLE", ("lines", "2", "variantId")),
+        ("NOT_FOUND", ("lines", "2", "variantId")),  # off sale: out of a shopper's sight
         ("INVALID", ("lines", "3", "quantity")),
         ("INVALID", ("email",)),
         ("REQUIRED", ("shippingAddress", "firstName")),
@@ -173,7 +174,22 @@ async def test_a_product_taken_off_sale_cannot_be_added(db: Database, shop: Shop
     with pytest.raises(DomainError) as exc:
         await service.add_lines(db, token, [LineRequest(a, 1)])
 
+    # A shopper cannot see the product any more: no such variant, and no name given away.
+    assert problems(exc) == [("NOT_FOUND", ("lines", "0", "variantId"))]
+    assert "no such product variant" in str(exc.value)
+
+
+async def test_catalog_staff_are_told_the_product_is_off_sale(db: Database, shop: Shop) -> None:
+    a = await make_variant(db, shop)
+    await set_product_status(db, a, "ARCHIVED")
+    staff = Viewer(user_id=1, email="cat@example.com", is_staff=True, is_superuser=False,
+                   permissions=frozenset({Permission.MANAGE_CATALOG}), token_id=1)
+
+    with pytest.raises(DomainError) as exc:
+        await service.create_cart(db, NewCart(lines=[LineRequest(a, 1)]), viewer=staff)
+
     assert problems(exc) == [("PRODUCT_UNAVAILABLE", ("lines", "0", "variantId"))]
+    assert "is not for sale" in str(exc.value)
 
 
 async def _line_ids(db: Database, token: str) -> dict[int, int]:

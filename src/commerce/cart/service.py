@@ -36,6 +36,7 @@ from commerce.cart.rules import (
     check_quantity,
     merge_additions,
 )
+from commerce.catalog.visibility import sees_every_product
 from commerce.db.database import Database
 from commerce.db.fetch import session_fetch
 from commerce.db.models import Cart, CartLine, Product, ProductVariant
@@ -79,7 +80,7 @@ async def create_cart(db: Database, data: NewCart, *, viewer: Viewer | None = No
     attribution = clean_attribution(data.attribution, problems, ["attribution"])
     quantities = merge_additions(problems, data.lines, {})
     async with db.transaction() as session:
-        await _check_variants(session, problems, data.lines)
+        await _check_variants(session, problems, data.lines, viewer)
         problems.raise_if_any()
         token = new_token()
         now = utcnow()
@@ -110,7 +111,7 @@ async def add_lines(db: Database, token: str, lines: Sequence[LineRequest], *,
             select(CartLine.id, CartLine.variant_id, CartLine.quantity)
             .where(CartLine.cart_id == cart.id))).all()}
         quantities = merge_additions(problems, lines, {v: q for v, (_, q) in held.items()})
-        await _check_variants(session, problems, lines)
+        await _check_variants(session, problems, lines, viewer)
         problems.raise_if_any()
         now = utcnow()
         updates = [{"id": held[v][0], "quantity": q} for v, q in quantities.items() if v in held]
@@ -299,8 +300,10 @@ def _address(problems: Problems, address: AddressData | None, path: str
 
 
 async def _check_variants(session: AsyncSession, problems: Problems,
-                          requests: Sequence[LineRequest]) -> None:
-    """Every requested variant exists and its product is for sale (one statement)."""
+                          requests: Sequence[LineRequest], viewer: Viewer | None) -> None:
+    """Every requested variant exists and its product is for sale (one statement). A variant
+    of a product the viewer may not see (``catalog.visibility``) does not exist for them: its
+    product's name must not leak through the error."""
     ids = {r.variant_id for r in requests}
     if not ids:
         return
@@ -314,7 +317,7 @@ async def _check_variants(session: AsyncSession, problems: Problems,
         if request.variant_id in reported:
             continue
         field_path = ["lines", str(index), "variantId"]
-        if row is None:
+        if row is None or (row.status != "ACTIVE" and not sees_every_product(viewer)):
             problems.add(ErrorCode.NOT_FOUND, "no such product variant", field_path)
         elif row.status != "ACTIVE":
             problems.add(ErrorCode.PRODUCT_UNAVAILABLE, f"{row.name} is not for sale",
