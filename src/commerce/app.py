@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -38,6 +39,11 @@ def client_ip(request: Request | WebSocket) -> str:
     return request.client.host if request.client else "unknown"
 
 
+# A client's X-Request-ID is kept (to correlate with its own logs) only when it is short and
+# plain; it ends up in log lines, response headers and masked errors' ``requestId``.
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
+
+
 class RequestLogMiddleware:
     """Gives every HTTP request an id (``X-Request-ID``) and logs one line per request."""
 
@@ -48,12 +54,16 @@ class RequestLogMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        request_id = headers.get(b"x-request-id", b"").decode()
-        if not request_id:  # make one, and let the endpoint see it as if the client sent it
+        headers = scope.get("headers") or []
+        given = dict(headers).get(b"x-request-id", b"")
+        if _REQUEST_ID.fullmatch(given):
+            request_id = given.decode()
+        else:  # none, or one we won't echo into logs and errors: make one, and let the
+            # endpoint see it as if the client had sent it
             request_id = uuid.uuid4().hex
-            scope = {**scope, "headers": [*scope.get("headers", []),
-                                          (b"x-request-id", request_id.encode())]}
+            scope = {**scope, "headers": [
+                *(h for h in headers if h[0] != b"x-request-id"),
+                (b"x-request-id", request_id.encode())]}
         started = time.perf_counter()
         status = 500
 

@@ -145,6 +145,17 @@ async def test_every_response_carries_a_request_id(client: httpx.AsyncClient) ->
     assert len(r.headers["x-request-id"]) == 32
 
 
+@pytest.mark.parametrize("given", ["x" * 65, "two words", "evil\u00e9", "a;b=c"])
+async def test_a_long_or_odd_request_id_is_replaced_by_our_own(
+        client: httpx.AsyncClient, given: str) -> None:
+    # It would be echoed into every log line and masked error of the request.
+    r = await client.post("/graphql", json={"query": Q},
+                          headers=[("x-request-id", given.encode())])
+    assert r.headers["x-request-id"] != given
+    assert len(r.headers["x-request-id"]) == 32
+    assert r.headers.get_list("x-request-id") == [r.headers["x-request-id"]]
+
+
 async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     r = await client.get("/readyz")
