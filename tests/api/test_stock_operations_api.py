@@ -264,3 +264,24 @@ async def test_a_deleted_variants_journal_stays_readable_with_its_sku(
     assert [(n["sku"], n["quantityDelta"]) for n in body["data"]["stockMovements"]["nodes"]] \
         == [("GONE-2", -4), ("GONE-1", -6), ("GONE-2", 1), ("GONE-1", 0), ("GONE-1", 0),
             ("GONE-1", 6)]
+
+
+async def test_the_closing_movement_of_a_deleted_variant_names_who_deleted_it(
+        db: Database, gql: GQL, stocker: tuple[int, str]) -> None:
+    _, stock_token = stocker
+    _, catalog_token = await user_with_token(db, "catalog@example.com",
+                                             permissions=[Permission.MANAGE_CATALOG])
+    shop = await make_shop(db)
+    variant = await make_variant(db, shop, stock=[], sku="BYE-1")
+    await service.stock_set(db, variant, shop.warehouse_ids[0], 4)
+
+    body = await gql("""mutation($id: ID!) { productVariantDelete(input: {id: $id}) {
+        errors { code } } }""", {"id": encode_id("ProductVariant", variant)},
+                     token=catalog_token)
+    assert body["data"]["productVariantDelete"]["errors"] == []
+
+    body = await gql(MOVEMENTS, {"filter": {"variantId": encode_id("ProductVariant", variant)}},
+                     token=stock_token)
+    closing = body["data"]["stockMovements"]["nodes"][0]
+    assert (closing["note"], closing["actor"]) == ("Variant deleted",
+                                                   {"email": "catalog@example.com"})

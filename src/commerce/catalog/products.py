@@ -165,7 +165,8 @@ async def _check_options_still_cover_variants(session: AsyncSession, problems: P
                      "those variants first", ["optionNames"])
 
 
-async def product_delete(db: Database, product_id: int) -> None:
+async def product_delete(db: Database, product_id: int, *, actor_id: int | None = None
+                         ) -> None:
     """Delete a product with its variants, images, stock rows and collection memberships
     (the stock journal stays)."""
     async with db.transaction() as session:
@@ -177,5 +178,5 @@ async def product_delete(db: Database, product_id: int) -> None:
         if variant_ids and await has_allocations(session, variant_ids):
             raise DomainError.one(ErrorCode.IN_USE,
                                   "units of this product are allocated to orders", ["id"])
-        await retire_stock(session, variant_ids)
+        await retire_stock(session, variant_ids, actor_id=actor_id)
         await session.execute(delete(Product).where(Product.id == product.id))

@@ -192,7 +192,7 @@ async def variant_update(db: Database, variant_id: int, changes: VariantChanges)
             return product.id
 
 
-async def variant_delete(db: Database, variant_id: int) -> int:
+async def variant_delete(db: Database, variant_id: int, *, actor_id: int | None = None) -> int:
     """Delete a variant and its stock rows (their journal stays); returns the product's id."""
     async with db.transaction() as session:
         product_id = await session.scalar(select(ProductVariant.product_id).where(
@@ -203,7 +203,7 @@ async def variant_delete(db: Database, variant_id: int) -> int:
         if await has_allocations(session, [variant_id]):
             raise DomainError.one(ErrorCode.IN_USE,
                                   "units of this variant are allocated to orders", ["id"])
-        await retire_stock(session, [variant_id])
+        await retire_stock(session, [variant_id], actor_id=actor_id)
         await session.execute(delete(ProductVariant).where(ProductVariant.id == variant_id))
         await store.refresh_derived(session, product)
         return product.id

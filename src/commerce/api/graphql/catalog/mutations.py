@@ -81,7 +81,8 @@ class CatalogMutation:
         ctx = await _staff(info)
         try:
             pk = i.one_id(input.id, "Product")
-            await service.product_delete(ctx.db, pk)
+            viewer = await ctx.require_user()
+            await service.product_delete(ctx.db, pk, actor_id=viewer.user_id)
         except DomainError as exc:
             return p.ProductDeletePayload(errors=from_domain(exc))
         return p.ProductDeletePayload(deleted_id=_deleted("Product", pk))
@@ -120,7 +121,8 @@ class CatalogMutation:
         ctx = await _staff(info)
         try:
             pk = i.one_id(input.id, "ProductVariant")
-            product_id = await service.variant_delete(ctx.db, pk)
+            viewer = await ctx.require_user()
+            product_id = await service.variant_delete(ctx.db, pk, actor_id=viewer.user_id)
         except DomainError as exc:
             return p.ProductVariantDeletePayload(errors=from_domain(exc))
         return p.ProductVariantDeletePayload(deleted_id=_deleted("ProductVariant", pk),
