@@ -151,10 +151,16 @@ _VARIANTS_BY_PRODUCT_IDS = (
     select(*VARIANT_COLUMNS).where(ProductVariant.product_id.in_(_IDS))
     .order_by(ProductVariant.product_id, ProductVariant.position, ProductVariant.id))
 _VARIANTS_BY_IDS = select(*VARIANT_COLUMNS).where(ProductVariant.id.in_(_IDS))
+# The visibility clause is written so that the batch's ids drive the plan: as a correlated
+# EXISTS, PostgreSQL without fresh statistics (a just-seeded shop) scanned every active
+# product and the variants once per product: 9 ms instead of 1 for a listing page's variants.
 _BY_IDS: dict[bool, tuple[AnySelect, AnySelect, AnySelect]] = {
     True: (_PRODUCTS_BY_IDS, _VARIANTS_BY_PRODUCT_IDS, _VARIANTS_BY_IDS),
-    False: (_PRODUCTS_BY_IDS.where(_ACTIVE), _VARIANTS_BY_PRODUCT_IDS.where(_OF_ACTIVE_PRODUCT),
-            _VARIANTS_BY_IDS.where(_OF_ACTIVE_PRODUCT)),
+    False: (_PRODUCTS_BY_IDS.where(_ACTIVE),
+            _VARIANTS_BY_PRODUCT_IDS.where(ProductVariant.product_id.in_(
+                select(Product.id).where(Product.id.in_(_IDS), _ACTIVE))),
+            _VARIANTS_BY_IDS.join(Product, Product.id == ProductVariant.product_id)
+            .where(_ACTIVE)),
 }
 _IMAGES_BY_PRODUCT_IDS = (
     select(*IMAGE_COLUMNS).where(ProductImage.product_id.in_(_IDS))
