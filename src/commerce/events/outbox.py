@@ -40,7 +40,7 @@ async def emit_many(session: AsyncSession,
 def _write_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
-        session.execute(insert(OutboxEvent), pending)
+        session.execute(OutboxEvent.__table__.insert(), pending)
 
 
 @event.listens_for(Session, "after_soft_rollback")
