@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -40,7 +40,7 @@ async def emit_many(session: AsyncSession,
 def _write_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
-        session.execute(OutboxEvent.__table__.insert(), pending)
+        session.execute(insert(OutboxEvent.__table__), pending)  # Core: no ORM bulk path
 
 
 @event.listens_for(Session, "after_soft_rollback")
