@@ -40,7 +40,7 @@ async def emit_many(session: AsyncSession,
 def _write_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
-        session.execute(insert(OutboxEvent.__table__), pending)  # Core: no ORM bulk path
+        session.execute(insert(OutboxEvent), pending)
 
 
 @event.listens_for(Session, "after_soft_rollback")
