@@ -99,3 +99,25 @@ async def test_a_regional_tax_rate_is_stored_under_the_areas_code(db: Database) 
                                                     rate_bp=400))
     assert [(p.code, p.field) for p in caught.value.problems] == [
         (ErrorCode.INVALID, ("countryArea",))]
+
+
+async def test_checkout_refuses_a_stored_address_that_no_longer_passes(
+        db: Database, shop: Shop, settings: Settings) -> None:
+    # A cart saved before addresses were checked, with an area no tax rate can match.
+    from commerce.checkout.service import complete_checkout
+    from commerce.db.models import Order
+    from tests.order_factories import make_cart
+
+    variant = await make_variant(db, shop)
+    token = await make_cart(db, shop, {variant: 1})
+    async with db.transaction() as s:
+        await s.execute(update(Cart).where(Cart.token == token).values(
+            shipping_address={**ADDRESS, "country_area": "XX"}))
+
+    with pytest.raises(DomainError) as caught:
+        await complete_checkout(db, token, settings=settings)
+
+    [problem] = caught.value.problems
+    assert problem.code is ErrorCode.INVALID and "countryArea" in problem.message
+    async with db.transaction() as s:
+        assert (await s.execute(select(Order.id))).all() == []

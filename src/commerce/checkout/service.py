@@ -11,8 +11,9 @@ or not at all.
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, insert, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +30,7 @@ from commerce.inventory.allocation import Demand, InsufficientStock, allocate
 from commerce.orders.events import OrderEventType, add_event
 from commerce.orders.search import search_text
 from commerce.settings import Settings
+from commerce.shared.addresses import AddressData, clean_address
 from commerce.shared.clock import utcnow
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError, Problems
@@ -137,6 +139,8 @@ def _validate(cart: Cart, q: Quote, payment_method: str) -> None:
         problems.add(ErrorCode.EMAIL_REQUIRED, "give an e-mail address for the order")
     if not cart.shipping_address:
         problems.add(ErrorCode.SHIPPING_ADDRESS_REQUIRED, "give a shipping address")
+    else:
+        _recheck_address(problems, cart.shipping_address)
     if cart.shipping_method_id is None:
         problems.add(ErrorCode.SHIPPING_METHOD_REQUIRED, "choose a shipping method")
     elif q.shipping is None and cart.shipping_address:
@@ -155,6 +159,22 @@ def _validate(cart: Cart, q: Quote, payment_method: str) -> None:
                      f"payment method must be one of {', '.join(PAYMENT_METHODS)}",
                      ["paymentMethod"])
     problems.raise_if_any()
+
+
+def _recheck_address(problems: Problems, stored: dict[str, Any]) -> None:
+    """An address is checked when it is set, but a cart saved before a check existed (or
+    before the address data changed) may hold one that no longer passes, e.g. an unknown
+    area that would find no regional tax rate. Taxes depend on it, so check it again."""
+    found = Problems()
+    clean_address(AddressData(**{f.name: stored.get(f.name, "") or ""
+                                 for f in fields(AddressData)}), found)
+    if found:
+        first = found.items[0]
+        where = first.field[-1] if first.field else "address"
+        problems.add(ErrorCode.INVALID,
+                     f"the cart's shipping address is no longer valid ({where}: "
+                     f"{first.message}); set it again with cartShippingAddressUpdate",
+                     ["cartId"])
 
 
 async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_method: str,
