@@ -76,6 +76,26 @@ async def test_the_product_and_variant_loaders_hide_products_off_sale_from_non_s
             await ctx.reader.close()
 
 
+async def test_the_collection_loaders_hide_unpublished_collections_from_non_staff(
+        db: Database, settings: Settings) -> None:
+    from tests.factories import create_collection, create_product
+
+    hidden = await create_collection(db, "Secret", published=False)
+    product = await create_product(db, "Hat", collection_ids=[hidden])
+    _, customer = await user_with_token(db, "ann@example.com")
+    _, cataloguer = await user_with_token(db, "cat@example.com",
+                                          permissions=[Permission.MANAGE_CATALOG])
+    for token, visible in ((None, False), (customer, False), (cataloguer, True)):
+        ctx = context(db, settings, token)
+        try:
+            found = await ctx.loaders.collection_by_id.load(hidden)
+            of_product = await ctx.loaders.collections_by_product_id.load(product)
+        finally:
+            await ctx.reader.close()
+        assert (found is not None) is visible, token
+        assert [c.pk for c in of_product] == ([hidden] if visible else []), token
+
+
 @pytest.mark.parametrize("who", ["other customer", "anonymous"])
 async def test_the_cart_query_and_use_cases_filter_by_the_carts_owner(
         db: Database, settings: Settings, who: str) -> None:

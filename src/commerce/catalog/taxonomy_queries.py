@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, func, select
 
+from commerce.accounts.viewer import Viewer
 from commerce.catalog.queries import CATEGORY_COLUMNS, COLLECTION_COLUMNS
+from commerce.catalog.visibility import visible_collections
 from commerce.db.database import Reader
 from commerce.db.keyset import AnySelect, keyset
 from commerce.db.models import Category, Collection, CollectionProduct
@@ -57,34 +59,36 @@ async def children_by_category_ids(reader: Reader, ids: Sequence[int]
     return grouped
 
 
-async def list_collections(reader: Reader, *, include_unpublished: bool, first: int | None,
+async def list_collections(reader: Reader, *, viewer: Viewer | None, first: int | None,
                            after: str | None) -> Page[Row[Any]]:
     request = page_request(first, after, _BY_NAME, 2)
-    statement: AnySelect = select(*COLLECTION_COLUMNS)
-    if not include_unpublished:
-        statement = statement.where(Collection.is_published.is_(True))
+    statement: AnySelect = select(*COLLECTION_COLUMNS).where(*visible_collections(viewer))
     statement = keyset(statement, [Collection.name, Collection.id], False, request.after,
                        request.first + 1)
     rows = await reader.all(statement)
     return make_page(rows, request, _BY_NAME, lambda r: (r.name, r.id))
 
 
-async def collection_by_slug(reader: Reader, slug: str) -> Row[Any] | None:
-    return await reader.first(select(*COLLECTION_COLUMNS).where(Collection.slug == slug))
+async def collection_by_slug(reader: Reader, slug: str, viewer: Viewer | None
+                             ) -> Row[Any] | None:
+    return await reader.first(select(*COLLECTION_COLUMNS).where(
+        Collection.slug == slug, *visible_collections(viewer)))
 
 
-async def collections_by_ids(reader: Reader, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    rows = await reader.all(select(*COLLECTION_COLUMNS).where(Collection.id.in_(ids)))
+async def collections_by_ids(reader: Reader, ids: Sequence[int], viewer: Viewer | None
+                             ) -> dict[int, Row[Any]]:
+    rows = await reader.all(select(*COLLECTION_COLUMNS).where(
+        Collection.id.in_(ids), *visible_collections(viewer)))
     return {r.id: r for r in rows}
 
 
-async def collections_by_product_ids(reader: Reader, ids: Sequence[int]
+async def collections_by_product_ids(reader: Reader, ids: Sequence[int], viewer: Viewer | None
                                      ) -> dict[int, list[Row[Any]]]:
-    """Every collection of each product (published or not; the API filters), by name."""
+    """The collections of each product that the viewer may see, by name."""
     rows = await reader.all(
         select(CollectionProduct.product_id, *COLLECTION_COLUMNS)
         .join(Collection, Collection.id == CollectionProduct.collection_id)
-        .where(CollectionProduct.product_id.in_(ids))
+        .where(CollectionProduct.product_id.in_(ids), *visible_collections(viewer))
         .order_by(CollectionProduct.product_id, Collection.name, Collection.id))
     grouped: dict[int, list[Row[Any]]] = defaultdict(list)
     for row in rows:

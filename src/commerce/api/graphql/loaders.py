@@ -133,11 +133,18 @@ class Loaders:
 
     @cached_property
     def collection_by_id(self) -> DataLoader[int, t.Collection | None]:
-        return _one(self.reader, taxonomy.collections_by_ids, t.Collection.from_row)
+        """Collections the viewer may see (``catalog.visibility``); others are None."""
+        return _one_scoped(self.reader, self.viewer, taxonomy.collections_by_ids,
+                           t.Collection.from_row)
 
     @cached_property
     def collections_by_product_id(self) -> DataLoader[int, list[t.Collection]]:
-        return _many(self.reader, taxonomy.collections_by_product_ids, t.Collection.from_row)
+        async def load(keys: list[int]) -> list[list[t.Collection]]:
+            found = await taxonomy.collections_by_product_ids(self.reader, keys,
+                                                              await self.viewer())
+            return [[t.Collection.from_row(row) for row in found.get(k, ())] for k in keys]
+
+        return DataLoader(load_fn=load)
 
     @cached_property
     def warehouse_by_id(self) -> DataLoader[int, it.Warehouse | None]:

@@ -36,11 +36,7 @@ class NodeQuery:
         if type_name == "Category":
             return await loaders.category_by_id.load(pk)
         if type_name == "Collection":
-            collection = await loaders.collection_by_id.load(pk)
-            if collection is not None and not collection.is_published and \
-                    not await info.context.can(Permission.MANAGE_CATALOG):
-                return None
-            return collection
+            return await loaders.collection_by_id.load(pk)
         if type_name == "Warehouse":
             if not await can_any(info.context, Permission.MANAGE_INVENTORY,
                                  Permission.MANAGE_CATALOG):

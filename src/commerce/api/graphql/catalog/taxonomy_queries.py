@@ -7,7 +7,6 @@ from typing import Annotated
 import strawberry
 from graphql import GraphQLError
 
-from commerce.accounts.permissions import Permission
 from commerce.api.graphql.catalog.types import Category, Collection
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.pagination import After, Connection, First, bad_argument, connection
@@ -77,8 +76,7 @@ class TaxonomyQuery:
         ctx = info.context
         try:
             page = await taxonomy.list_collections(
-                ctx.reader, include_unpublished=await ctx.can(Permission.MANAGE_CATALOG),
-                first=first, after=after)
+                ctx.reader, viewer=await ctx.viewer(), first=first, after=after)
         except PaginationError as exc:
             raise bad_argument(exc) from None
         return connection(page, Collection.from_row)
@@ -96,10 +94,8 @@ class TaxonomyQuery:
         ctx = info.context
         found: Collection | None = None
         if slug is not None:
-            row = await taxonomy.collection_by_slug(ctx.reader, slug)
+            row = await taxonomy.collection_by_slug(ctx.reader, slug, await ctx.viewer())
             found = None if row is None else Collection.from_row(row)
         elif (pk := _pk(strawberry.ID(str(id)), "Collection")) is not None:
             found = await ctx.loaders.collection_by_id.load(pk)
-        if found is None or found.is_published or await ctx.can(Permission.MANAGE_CATALOG):
-            return found
-        return None
+        return found
