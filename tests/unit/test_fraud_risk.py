@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -57,7 +58,8 @@ def test_a_clean_first_order_from_a_normal_domain_is_low_with_a_positive_fact() 
 ])
 def test_a_burst_of_orders_within_the_hour_for_one_key_adds_its_weight(
         field: str, weight: int, subject: str) -> None:
-    signals = replace(CLEAN, **{field: Velocity(orders_last_hour=3, orders_last_day=3)})
+    changes: dict[str, Any] = {field: Velocity(orders_last_hour=3, orders_last_day=3)}
+    signals = replace(CLEAN, **changes)
     result = assess(signals)
     assert result.score == weight
     assert negative_facts(signals) == [
@@ -71,7 +73,8 @@ def test_a_burst_of_orders_within_the_hour_for_one_key_adds_its_weight(
     ("by_shipping_address", risk.WEIGHT_SHIPPING_ADDRESS_VELOCITY),
 ])
 def test_many_payment_attempts_over_the_day_add_half_the_weight(field: str, weight: int) -> None:
-    signals = replace(CLEAN, **{field: Velocity(payment_attempts_last_day=11)})
+    changes: dict[str, Any] = {field: Velocity(payment_attempts_last_day=11)}
+    signals = replace(CLEAN, **changes)
     assert assess(signals).score == weight // 2
     assert "11 payment attempts" in negative_facts(signals)[0]
 
@@ -192,8 +195,8 @@ def test_stripe_radar_risk(level: StripeRiskLevel, score: int | None, points: in
 ])
 def test_card_checks(field: str, what: str, weight: int) -> None:
     def run(result: CheckResult) -> tuple[int, tuple[Fact, ...]]:
-        a = assess(replace(CLEAN, billing_country=None,
-                           stripe=StripeSignals(**{field: result})))
+        check: dict[str, Any] = {field: result}
+        a = assess(replace(CLEAN, billing_country=None, stripe=StripeSignals(**check)))
         return a.score, a.facts
 
     assert run(CheckResult.FAIL) == (weight, (Fact(f"Card {what} check failed",
