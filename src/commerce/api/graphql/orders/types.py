@@ -53,6 +53,8 @@ describe_values(PaymentStatus, {
     PaymentStatus.NOT_PAID: "Nothing paid yet (pay-later orders start here).",
     PaymentStatus.PENDING: "A payment has started and awaits its outcome.",
     PaymentStatus.AUTHORIZED: "The amount is authorized but not yet captured.",
+    PaymentStatus.PARTIALLY_PAID: "Part of the total is paid (e.g. a pay-later order paid "
+                                  "in instalments); the rest is outstanding.",
     PaymentStatus.PAID: "Paid in full.",
     PaymentStatus.PARTIALLY_REFUNDED: "Paid, and part of it refunded.",
     PaymentStatus.REFUNDED: "Paid, and all of it refunded.",
