@@ -75,3 +75,12 @@ def test_a_refund_never_exceeds_captured_minus_refunded() -> None:
         check_refund(701, Totals(1000, 300))
     with pytest.raises(PaymentRuleError, match="exceeds"):
         check_refund(1, Totals(1000, 1000))
+
+
+def test_the_amount_due_is_the_balance_and_closes_once_refunded() -> None:
+    from commerce.payments.rules import amount_due
+
+    assert amount_due(1000, 300, PaymentStatus.PARTIALLY_PAID) == 700
+    assert amount_due(1000, 1000, PaymentStatus.PAID) == 0
+    assert amount_due(1000, 600, PaymentStatus.PARTIALLY_REFUNDED) == 0
+    assert amount_due(1000, 0, PaymentStatus.REFUNDED) == 0

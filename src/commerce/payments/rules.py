@@ -55,9 +55,10 @@ class Totals:
 
 
 class PaymentRuleError(ValueError):
-    """A payment or refund the rules refuse; ``field`` names the input at fault."""
+    """A payment or refund the rules refuse; ``field`` names the input at fault, or is None
+    when the order's state is (nothing can be recorded whatever the input)."""
 
-    def __init__(self, message: str, field: str = "amount") -> None:
+    def __init__(self, message: str, field: str | None = "amount") -> None:
         super().__init__(message)
         self.field = field
 
@@ -95,14 +96,22 @@ def outstanding(order_total: int, t: Totals) -> int:
     return max(order_total - t.captured, 0)
 
 
+def amount_due(order_total: int, amount_paid: int, status: PaymentStatus) -> int:
+    """The balance as shown, from an order's cached columns (same rule as ``outstanding``)."""
+    if status in (PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED):
+        return 0
+    return max(order_total - amount_paid, 0)
+
+
 def check_payment(amount: int, order_total: int, t: Totals) -> None:
     if amount <= 0:
         raise PaymentRuleError("the amount must be greater than zero")
     if t.refunded > 0:
-        raise PaymentRuleError("this order has refunds; record no further payments on it")
+        raise PaymentRuleError("this order has refunds; record no further payments on it",
+                               None)
     due = outstanding(order_total, t)
     if due == 0:
-        raise PaymentRuleError("this order is already paid in full")
+        raise PaymentRuleError("this order is already paid in full", None)
     if amount > due:
         raise PaymentRuleError("the amount exceeds the outstanding balance")
 

@@ -31,6 +31,7 @@ from commerce.api.graphql.permissions import can_any
 from commerce.api.graphql.prefetch import children, load_all, now_or_later
 from commerce.orders.events import OrderEventType
 from commerce.orders.state import FulfillmentStatus, OrderStatus, PaymentStatus
+from commerce.payments.rules import amount_due
 from commerce.shared.channels import SalesChannel
 from commerce.shared.ids import encode_id
 
@@ -71,6 +72,10 @@ describe_values(OrderEventType, {
     OrderEventType.PLACED: "The order was placed (amount: its total).",
     OrderEventType.NOTE_ADDED: "Staff added an internal note (visible to MANAGE_ORDERS only).",
     OrderEventType.MARKED_AS_PAID: "Staff recorded the payment (amount: the amount paid).",
+    OrderEventType.PAYMENT_RECORDED: "Staff recorded a manual payment, possibly part of the "
+                                     "total (amount: the amount received).",
+    OrderEventType.PAYMENT_REFUNDED: "Staff recorded a refund on a payment, done or owed to "
+                                     "the customer (amount: the amount refunded).",
     OrderEventType.CANCELED: "The order was canceled.",
     OrderEventType.STATUS_CHANGED: "The order's status changed (hold or release).",
     OrderEventType.ADDRESS_UPDATED: "Staff changed the shipping or billing address.",
@@ -201,7 +206,9 @@ class Order(Node):
                     "tax-exclusive prices, or subtotal - discount + shipping with tax-inclusive "
                     "prices.")
     amount_paid: Money = strawberry.field(description="How much has been paid so far.")
-    amount_due: Money = strawberry.field(description="total - amountPaid, never below zero.")
+    amount_due: Money = strawberry.field(
+        description="What is still to be paid: total - amountPaid, never below zero; zero once "
+                    "anything was refunded (refunds settle, they do not reopen the balance).")
     shipping_method_name: str = strawberry.field(
         description="Name of the shipping method chosen at checkout.")
     shipping_address: AddressDetails | None = strawberry.field(
@@ -234,7 +241,8 @@ class Order(Node):
             discount=Money.of(row.discount, c), shipping=Money.of(row.shipping, c),
             tax=Money.of(row.tax, c), total=Money.of(row.total, c),
             amount_paid=Money.of(row.amount_paid, c),
-            amount_due=Money.of(max(row.total - row.amount_paid, 0), c),
+            amount_due=Money.of(amount_due(row.total, row.amount_paid,
+                                           PaymentStatus(row.payment_status)), c),
             shipping_method_name=row.shipping_method_name,
             shipping_address=AddressDetails.from_json(row.shipping_address),
             billing_address=AddressDetails.from_json(row.billing_address),
