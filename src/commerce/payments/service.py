@@ -56,6 +56,13 @@ def _check_key(key: str) -> str:
     return key
 
 
+def _same_currency(given: str | None, expected: str) -> None:
+    if given is not None and given != expected:
+        raise DomainError.one(ErrorCode.INVALID,
+                              f"this is in {expected}; the amount was read as {given}",
+                              ["amount"])
+
+
 def _rule_error(exc: PaymentRuleError) -> DomainError:
     if exc.field is None:
         return DomainError.one(ErrorCode.INVALID_STATE, str(exc))
@@ -111,12 +118,13 @@ def _method(value: str, field: str | None) -> str:
 
 async def record_payment(db: Database, order_id: int, *, amount: int | None,
                          method: str | None, reference: str, idempotency_key: str,
-                         actor_id: int | None,
+                         actor_id: int | None, currency: str | None = None,
                          event: OrderEventType = OrderEventType.PAYMENT_RECORDED
                          ) -> PaymentResult:
     """Record money received outside the shop (bank transfer, cash on delivery, cheque...);
     part of the balance is allowed, more than the balance is refused. ``amount`` None pays
-    the outstanding balance; ``method`` None is the order's own payment method."""
+    the outstanding balance; ``method`` None is the order's own payment method; ``currency``,
+    when given, is the one ``amount`` was read in and must be the order's."""
     key = _check_key(idempotency_key)
     if method is not None:
         method = _method(method, "method")
@@ -132,6 +140,7 @@ async def record_payment(db: Database, order_id: int, *, amount: int | None,
                                         order_id=order_id)
                 if earlier is not None:
                     return earlier
+                _same_currency(currency, order.currency)
                 if order.status == OrderStatus.CANCELED.value:
                     raise DomainError.one(ErrorCode.INVALID_STATE,
                                           "a canceled order cannot be paid")
@@ -180,7 +189,8 @@ async def record_payment(db: Database, order_id: int, *, amount: int | None,
 
 
 async def refund_payment(db: Database, payment_id: int, *, amount: int, reason: str,
-                         idempotency_key: str, actor_id: int | None) -> PaymentResult:
+                         idempotency_key: str, actor_id: int | None,
+                         currency: str | None = None) -> PaymentResult:
     """Record money given back on a manual payment (done, or owed to the customer); never
     more than the payment captured minus what was refunded from it."""
     key = _check_key(idempotency_key)
@@ -204,6 +214,7 @@ async def refund_payment(db: Database, payment_id: int, *, amount: int, reason: 
                     return earlier
                 payment = (await session.execute(select(Payment).where(
                     Payment.id == payment_id))).scalar_one()
+                _same_currency(currency, payment.currency)
                 before = rules.totals(await _movements(session, payment_id=payment_id))
                 try:
                     rules.check_refund(amount, before)

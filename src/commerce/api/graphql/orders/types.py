@@ -27,11 +27,12 @@ from commerce.api.graphql.descriptions import describe_values
 from commerce.api.graphql.money import Money
 from commerce.api.graphql.node import Node
 from commerce.api.graphql.pagination import Connection
+from commerce.api.graphql.payments.types import Payment
 from commerce.api.graphql.permissions import can_any
 from commerce.api.graphql.prefetch import children, load_all, now_or_later
 from commerce.orders.events import OrderEventType
 from commerce.orders.state import FulfillmentStatus, OrderStatus, PaymentStatus
-from commerce.payments.rules import amount_due
+from commerce.payments.rules import Movement, TransactionKind, amount_due, totals
 from commerce.shared.channels import SalesChannel
 from commerce.shared.ids import encode_id
 
@@ -248,6 +249,22 @@ class Order(Node):
             billing_address=AddressDetails.from_json(row.billing_address),
             discount_code=row.discount_code, customer_note=row.customer_note, pk=row.id,
             user_id=row.user_id, currency=c, secret=row.token, via_token=via_token)
+
+    @strawberry.field(description="How much has been refunded (done, or owed to the customer "
+                                  "for manual payments); amountPaid is net of it.")
+    async def amount_refunded(self, info: Info) -> Money:
+        rows = await info.context.loaders.payment_transactions_by_order_id.load(self.pk)
+        refunded = totals(Movement(TransactionKind(r.kind), r.amount) for r in rows).refunded
+        return Money.of(refunded, self.currency)
+
+    @strawberry.field(description="Payments recorded on the order, oldest first, with their "
+                                  "transactions. Staff with MANAGE_ORDERS or MANAGE_PAYMENTS "
+                                  "only; an empty list for anyone else.")
+    async def payments(self, info: Info) -> list[Payment]:
+        if not await can_any(info.context, Permission.MANAGE_ORDERS,
+                             Permission.MANAGE_PAYMENTS):
+            return []
+        return await info.context.loaders.payments_by_order_id.load(self.pk)
 
     @strawberry.field(description="The guest's key to the order (use with `orderByToken`). "
                                   "Shown to the customer, to staff with MANAGE_ORDERS and "
