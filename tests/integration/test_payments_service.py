@@ -20,16 +20,23 @@ from tests.order_factories import make_cart, make_shop, make_variant
 pytestmark = pytest.mark.timeout(120)
 
 
-async def _order(db: Database, settings: Settings) -> tuple[int, int]:
-    """A placed order and its total (1000 for the goods + 500 shipping)."""
+async def _orders(db: Database, settings: Settings, count: int) -> list[tuple[int, int]]:
+    """Placed orders and their totals (1000 for the goods + 500 shipping each)."""
     shop = await make_shop(db)
     variant = await make_variant(db, shop, stock=5, price=1000)
-    placed = await complete_checkout(db, await make_cart(db, shop, {variant: 1}),
-                                     settings=settings)
-    async with db.transaction() as s:
-        total = (await s.execute(select(Order.total).where(
-            Order.id == placed.order_id))).scalar_one()
-    return placed.order_id, total
+    found = []
+    for _ in range(count):
+        placed = await complete_checkout(db, await make_cart(db, shop, {variant: 1}),
+                                         settings=settings)
+        async with db.transaction() as s:
+            total = (await s.execute(select(Order.total).where(
+                Order.id == placed.order_id))).scalar_one()
+        found.append((placed.order_id, total))
+    return found
+
+
+async def _order(db: Database, settings: Settings) -> tuple[int, int]:
+    return (await _orders(db, settings, 1))[0]
 
 
 async def _state(db: Database, order_id: int) -> tuple[int, str]:
@@ -156,3 +163,22 @@ async def test_ten_concurrent_refunds_never_exceed_what_was_captured(
     assert refunded == 900
     assert await _state(db, order_id) == (100, "PARTIALLY_REFUNDED")
     assert total > 1000  # the order stays partly paid: refunds do not depend on the total
+
+
+async def test_one_key_sent_for_two_orders_at_once_records_one_and_refuses_the_other(
+        db: Database, settings: Settings) -> None:
+    """Different orders take different locks, so only the unique key stops the second row;
+    the loser retries, finds the key taken by another request and says so."""
+    (first, _), (second, _) = await _orders(db, settings, 2)
+
+    async def pay(order_id: int) -> PaymentResult | DomainError:
+        try:
+            return await _pay(db, order_id, 100, "shared")
+        except DomainError as exc:
+            return exc
+
+    outcomes = await asyncio.gather(pay(first), pay(second))
+    assert sum(isinstance(o, PaymentResult) for o in outcomes) == 1
+    refused = next(o for o in outcomes if isinstance(o, DomainError))
+    assert refused.problems[0].field == ("idempotencyKey",)
+    assert await _transactions(db) == 1
