@@ -145,39 +145,41 @@ async def record_payment(db: Database, order_id: int, *, amount: int | None,
                     raise DomainError.one(ErrorCode.INVALID_STATE,
                                           "a canceled order cannot be paid")
                 before = rules.totals(await _movements(session, order_id=order_id))
-                if amount is None:
-                    amount = rules.outstanding(order.total, before)
-                    if amount == 0 and before.refunded == 0:
+                # Locals: a retry after a key collision must start from the inputs again.
+                pay_amount = amount
+                if pay_amount is None:
+                    pay_amount = rules.outstanding(order.total, before)
+                    if pay_amount == 0 and before.refunded == 0:
                         raise DomainError.one(ErrorCode.INVALID_STATE,
                                               "this order is already paid in full")
-                if method is None:
-                    method = _method(order.payment_method, None)
+                pay_method = method if method is not None else _method(order.payment_method,
+                                                                       None)
                 try:
-                    rules.check_payment(amount, order.total, before)
+                    rules.check_payment(pay_amount, order.total, before)
                 except PaymentRuleError as exc:
                     raise _rule_error(exc) from None
-                payment = Payment(order_id=order_id, gateway=GATEWAY, method=method,
-                                  amount=amount, currency=order.currency,
+                payment = Payment(order_id=order_id, gateway=GATEWAY, method=pay_method,
+                                  amount=pay_amount, currency=order.currency,
                                   status=PaymentRecordStatus.CAPTURED.value,
                                   psp_reference=reference)
                 session.add(payment)
                 await session.flush()
                 txn_id = (await session.execute(insert(PaymentTransaction).values(
                     payment_id=payment.id, order_id=order_id,
-                    kind=TransactionKind.CAPTURE.value, amount=amount,
+                    kind=TransactionKind.CAPTURE.value, amount=pay_amount,
                     currency=order.currency, status="SUCCESS", psp_reference=reference,
                     reason="", actor_id=actor_id, idempotency_key=key,
                 ).returning(PaymentTransaction.id))).scalar_one()
                 totals = await _sync_order(session, order)
                 await add_event(session, order_id, event, actor_id=actor_id,
                                 message=reference,
-                                data={"amount": amount, "currency": order.currency,
-                                      "payment_id": payment.id, "method": method,
+                                data={"amount": pay_amount, "currency": order.currency,
+                                      "payment_id": payment.id, "method": pay_method,
                                       "amount_paid": totals.paid})
                 # One event per fact; payment_status says whether the order is now PAID.
                 await emit(session, "payment.recorded", "Order", order_id, {
                     "order_id": order_id, "payment_id": payment.id, "transaction_id": txn_id,
-                    "gateway": GATEWAY, "method": method, "amount": amount,
+                    "gateway": GATEWAY, "method": pay_method, "amount": pay_amount,
                     "currency": order.currency, "reference": reference,
                     "amount_paid": totals.paid, "payment_status": order.payment_status})
                 return PaymentResult(order_id, payment.id, txn_id)
