@@ -1,6 +1,7 @@
 """Migration 0005 on a database holding orders: the orders table (rebuilt in batch mode on
-SQLite to change its payment-status CHECK) keeps its rows and their lines and events, and
-then accepts PARTIALLY_PAID; the downgrade maps PARTIALLY_PAID back to NOT_PAID."""
+SQLite to change its payment-status CHECK) keeps its rows, lines and events and then accepts
+PARTIALLY_PAID; an order paid before payments existed gets its payment; the downgrade maps
+PARTIALLY_PAID back to NOT_PAID."""
 
 from __future__ import annotations
 
@@ -25,6 +26,13 @@ _ROWS = [
     "INSERT INTO order_lines (id, order_id, product_name, variant_name, sku, quantity, "
     "quantity_fulfilled, unit_price, subtotal, discount, tax, total, price_override_reason, "
     "track_inventory) VALUES (1, 1, 'Mug', '', 'MUG', 1, 0, 1000, 1000, 0, 0, 1000, '', TRUE)",
+    "INSERT INTO orders (id, number, token, email, channel, status, payment_status, "
+    "fulfillment_status, payment_method, currency, subtotal, discount, shipping, shipping_tax, "
+    "tax, included_tax, total, amount_paid, tax_rate_bp, shipping_method_name, "
+    "customer_note, attribution, search_text, created_at, updated_at) VALUES (2, '1002', "
+    "'tok2', 'b@example.com', 'WEB', 'OPEN', 'PAID', 'UNFULFILLED', 'CASH_ON_DELIVERY', "
+    "'USD', 700, 0, 0, 0, 0, 0, 700, 700, 0, '', '', '{}', '', CURRENT_TIMESTAMP, "
+    "CURRENT_TIMESTAMP)",
     "INSERT INTO order_events (order_id, type, message, data, created_at) "
     "VALUES (1, 'PLACED', '', '{}', CURRENT_TIMESTAMP)",
 ]
@@ -44,11 +52,19 @@ async def test_orders_survive_the_rebuild_and_accept_partially_paid(
         async with engine.begin() as conn:
             assert await conn.scalar(text("SELECT count(*) FROM order_lines")) == 1
             assert await conn.scalar(text("SELECT count(*) FROM order_events")) == 1
+            # The order paid before payments existed gets its payment and capture.
+            payments = (await conn.execute(text(
+                "SELECT p.order_id, p.method, p.amount, t.kind, t.amount, t.idempotency_key "
+                "FROM payments p JOIN payment_transactions t ON t.payment_id = p.id"))).all()
+            assert [tuple(r) for r in payments] == [
+                (2, "CASH_ON_DELIVERY", 700, "CAPTURE", 700, "legacy-order-2")]
             await conn.execute(text(
-                "UPDATE orders SET payment_status = 'PARTIALLY_PAID', amount_paid = 400"))
+                "UPDATE orders SET payment_status = 'PARTIALLY_PAID', amount_paid = 400 "
+                "WHERE id = 1"))
         with pytest.raises(IntegrityError):
             async with engine.begin() as conn:
-                await conn.execute(text("UPDATE orders SET payment_status = 'HALF_PAID'"))
+                await conn.execute(text(
+                    "UPDATE orders SET payment_status = 'HALF_PAID' WHERE id = 1"))
 
         def downgrade(connection: Connection) -> None:
             cfg = alembic_config()
@@ -58,7 +74,8 @@ async def test_orders_survive_the_rebuild_and_accept_partially_paid(
         async with engine.begin() as conn:
             await conn.run_sync(downgrade)
         async with engine.begin() as conn:
-            assert await conn.scalar(text("SELECT payment_status FROM orders")) == "NOT_PAID"
+            assert await conn.scalar(text(
+                "SELECT payment_status FROM orders WHERE id = 1")) == "NOT_PAID"
             assert await conn.scalar(text("SELECT count(*) FROM order_lines")) == 1
     finally:
         await engine.dispose()

@@ -3,7 +3,8 @@
 ``payments`` and their immutable ``payment_transactions`` (captures and refunds, each with a
 unique client idempotency key), and ``PARTIALLY_PAID`` as an order payment status. On SQLite
 the orders table is rebuilt in batch mode to change its CHECK (foreign keys are off during
-migrations, so the rebuild cascades nothing).
+migrations, so the rebuild cascades nothing). Orders already marked as paid get one manual
+payment with its capture (key ``legacy-order-<id>``).
 
 Revision ID: 0005
 Revises: 0004
@@ -89,6 +90,19 @@ def upgrade() -> None:
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_constraint(op.f(CK), type_="check")
         batch_op.create_check_constraint(op.f(CK), f"payment_status IN ({_NEW_STATUSES})")
+    # Orders marked as paid before payments existed get the payment they stand for, so their
+    # amounts keep following from transactions (and can be refunded).
+    op.execute(
+        "INSERT INTO payments (order_id, gateway, method, amount, currency, status, "
+        "psp_reference, created_at) SELECT id, 'manual', CASE WHEN payment_method IN "
+        "('BANK_TRANSFER', 'CASH_ON_DELIVERY', 'CHEQUE', 'OTHER') THEN payment_method "
+        "ELSE 'OTHER' END, amount_paid, currency, 'CAPTURED', '', updated_at FROM orders "
+        "WHERE amount_paid > 0")
+    op.execute(
+        "INSERT INTO payment_transactions (payment_id, order_id, kind, amount, currency, "
+        "status, psp_reference, reason, actor_id, idempotency_key, created_at) "
+        "SELECT id, order_id, 'CAPTURE', amount, currency, 'SUCCESS', '', '', NULL, "
+        "'legacy-order-' || CAST(order_id AS VARCHAR(20)), created_at FROM payments")
 
 
 def downgrade() -> None:
