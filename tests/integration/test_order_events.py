@@ -94,8 +94,9 @@ async def test_each_order_state_change_writes_exactly_one_event_with_its_amounts
     other = await complete_checkout(db, await make_cart(db, shop, {mug: 1}), settings=settings)
     await outbox.one_order_event(other.order_id, "order.placed")
     await service.mark_as_paid(db, other.order_id, actor_id=None, reference="Bank ref 7")
-    paid = await outbox.one_order_event(other.order_id, "order.paid")
+    paid = await outbox.one_order_event(other.order_id, "payment.recorded")
     assert (paid["amount"], paid["currency"], paid["reference"]) == (1870, "USD", "Bank ref 7")
+    assert (paid["amount_paid"], paid["payment_status"]) == (1870, "PAID")
 
 
 async def test_stock_allocated_and_released_by_orders_and_the_cart_completed_are_events(

@@ -31,8 +31,8 @@ from commerce.db.fetch import session_fetch
 from commerce.db.models import Order, OrderLine
 from commerce.events.outbox import emit
 from commerce.orders.events import OrderEventType, add_event
+from commerce.orders.locking import lock_order
 from commerce.orders.search import search_text
-from commerce.orders.service import lock_order
 from commerce.orders.state import FulfillmentStatus, OrderStatus, PaymentStatus
 from commerce.shared.countries import country_name
 from commerce.shared.error_codes import ErrorCode

@@ -4,40 +4,30 @@ Address changes, which may re-tax the order, live in ``orders.address_change``."
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.db.database import Database
-from commerce.db.models import Order, OrderAllocation, OrderLine
+from commerce.db.models import OrderAllocation, OrderLine
 from commerce.discounts.usage import give_back_uses
 from commerce.events.outbox import emit
 from commerce.inventory.allocation import release
 from commerce.orders.events import OrderEventType, add_event
+from commerce.orders.locking import lock_order
 from commerce.orders.state import (
     FulfillmentStatus,
     InvalidTransition,
     OrderStatus,
-    PaymentStatus,
     can_cancel,
     order_transition,
-    payment_transition,
 )
+from commerce.payments.service import MAX_REFERENCE, record_payment
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError
 
 MAX_NOTE = 5000
-
-
-async def lock_order(session: AsyncSession, order_id: int) -> Order:
-    statement = select(Order).where(Order.id == order_id)
-    if session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update()
-    order = (await session.execute(statement)).scalar_one_or_none()
-    if order is None:
-        raise DomainError.one(ErrorCode.NOT_FOUND, "no such order", ["id"])
-    return order
 
 
 def _invalid(exc: InvalidTransition) -> DomainError:
@@ -89,23 +79,14 @@ async def cancel_order(db: Database, order_id: int, *, actor_id: int | None,
 
 async def mark_as_paid(db: Database, order_id: int, *, actor_id: int | None,
                        reference: str = "") -> None:
-    """Record a pay-later order (bank transfer, cash on delivery) as paid in full."""
-    async with db.transaction() as session:
-        order = await lock_order(session, order_id)
-        if order.status == OrderStatus.CANCELED.value:
-            raise DomainError.one(ErrorCode.INVALID_STATE, "a canceled order cannot be paid")
-        try:
-            order.payment_status = payment_transition(
-                PaymentStatus(order.payment_status), PaymentStatus.PAID).value
-        except InvalidTransition as exc:
-            raise _invalid(exc) from None
-        order.amount_paid = order.total
-        await add_event(session, order_id, OrderEventType.MARKED_AS_PAID, actor_id=actor_id,
-                        message=reference.strip()[:500],
-                        data={"amount": order.total, "currency": order.currency})
-        await emit(session, "order.paid", "Order", order_id, {
-            "order_id": order_id, "amount": order.total, "currency": order.currency,
-            "payment_method": order.payment_method, "reference": reference.strip()[:500]})
+    """Record a pay-later order as paid in full: a manual payment of its outstanding balance
+    by the order's own payment method. Superseded by ``payments.service.record_payment``."""
+    # A fresh key: pressing twice still pays once, because the second press finds nothing
+    # outstanding and is refused.
+    await record_payment(db, order_id, amount=None, method=None,
+                         reference=reference.strip()[:MAX_REFERENCE],
+                         idempotency_key=f"mark-as-paid:{order_id}:{uuid.uuid4().hex}",
+                         actor_id=actor_id, event=OrderEventType.MARKED_AS_PAID)
 
 
 async def add_note(db: Database, order_id: int, *, actor_id: int | None, message: str) -> None:

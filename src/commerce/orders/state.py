@@ -20,6 +20,7 @@ class PaymentStatus(StrEnum):
     NOT_PAID = "NOT_PAID"
     PENDING = "PENDING"
     AUTHORIZED = "AUTHORIZED"
+    PARTIALLY_PAID = "PARTIALLY_PAID"
     PAID = "PAID"
     PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
     REFUNDED = "REFUNDED"
@@ -44,7 +45,12 @@ ORDER_TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
 
 PAYMENT_TRANSITIONS: Mapping[PaymentStatus, frozenset[PaymentStatus]] = {
     PaymentStatus.NOT_PAID: frozenset({PaymentStatus.PENDING, PaymentStatus.AUTHORIZED,
-                                       PaymentStatus.PAID, PaymentStatus.FAILED}),
+                                       PaymentStatus.PARTIALLY_PAID, PaymentStatus.PAID,
+                                       PaymentStatus.FAILED}),
+    # A pay-later order paid in instalments; a part may also be refunded.
+    PaymentStatus.PARTIALLY_PAID: frozenset({PaymentStatus.PARTIALLY_PAID, PaymentStatus.PAID,
+                                             PaymentStatus.PARTIALLY_REFUNDED,
+                                             PaymentStatus.REFUNDED}),
     PaymentStatus.PENDING: frozenset({PaymentStatus.AUTHORIZED, PaymentStatus.PAID,
                                       PaymentStatus.FAILED, PaymentStatus.VOIDED}),
     PaymentStatus.AUTHORIZED: frozenset({PaymentStatus.PAID, PaymentStatus.VOIDED,

@@ -25,6 +25,7 @@ from commerce.api.graphql.discounts import types as dt
 from commerce.api.graphql.drafts import types as drt
 from commerce.api.graphql.inventory import types as it
 from commerce.api.graphql.orders import types as ot
+from commerce.api.graphql.payments import types as pt
 from commerce.api.graphql.shipping import types as st
 from commerce.catalog import queries as catalog
 from commerce.catalog import taxonomy_queries as taxonomy
@@ -34,6 +35,7 @@ from commerce.discounts import queries as discounts
 from commerce.drafts import queries as drafts
 from commerce.inventory import queries as inventory
 from commerce.orders import queries as orders
+from commerce.payments import queries as payments
 from commerce.shipping import queries as shipping
 
 K = TypeVar("K")
@@ -71,6 +73,10 @@ def _many(reader: Reader,
         return [[convert(row) for row in found.get(k, ())] for k in keys]
 
     return DataLoader(load_fn=load)
+
+
+def _row(row: Any) -> Any:
+    return row
 
 
 class Loaders:
@@ -166,6 +172,15 @@ class Loaders:
     @cached_property
     def events_by_order_id(self) -> DataLoader[int, list[ot.OrderEvent]]:
         return _many(self.reader, orders.events_by_order_ids, ot.OrderEvent.from_row)
+
+    @cached_property
+    def payments_by_order_id(self) -> DataLoader[int, list[pt.Payment]]:
+        return _many(self.reader, payments.payments_by_order_ids, pt.Payment.from_row)
+
+    @cached_property
+    def payment_transactions_by_order_id(self) -> DataLoader[int, list[Any]]:
+        """Rows, not API objects: payments pick theirs and orders sum their refunds."""
+        return _many(self.reader, payments.transactions_by_order_ids, _row)
 
     @cached_property
     def customer_by_id(self) -> DataLoader[int, cut.Customer | None]:

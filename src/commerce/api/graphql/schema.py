@@ -29,6 +29,7 @@ from commerce.api.graphql.node import Node
 from commerce.api.graphql.node_query import NodeQuery
 from commerce.api.graphql.orders.mutations import OrderMutation
 from commerce.api.graphql.orders.queries import OrdersQuery
+from commerce.api.graphql.payments.mutations import PaymentMutation
 from commerce.api.graphql.scalars import SCALARS
 from commerce.api.graphql.shipping.mutations import ShippingMutation
 from commerce.api.graphql.shipping.queries import ShippingQuery
@@ -42,7 +43,7 @@ Query = merge_types("Query", (NodeQuery, CatalogQuery, TaxonomyQuery, InventoryQ
 Mutation = merge_types("Mutation", (CatalogMutation, InventoryMutation, AccountsMutation,
                                     CustomersMutation, CartMutation, CheckoutMutation,
                                     OrderMutation, ShippingMutation, DiscountMutation,
-                                    DraftOrderMutation))
+                                    DraftOrderMutation, PaymentMutation))
 
 # merge_types takes no description; set it on the merged definitions before the build.
 get_object_definition(Query, strict=True).description = (

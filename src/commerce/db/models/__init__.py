@@ -21,6 +21,7 @@ from commerce.db.models.orders import (
     OrderEvent,
     OrderLine,
 )
+from commerce.db.models.payments import Payment, PaymentTransaction
 from commerce.db.models.shipping import ShippingMethod, ShippingRate, ShippingZone, TaxRate
 from commerce.db.models.shop import ShopSetting
 
@@ -42,6 +43,8 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "OutboxEvent",
+    "Payment",
+    "PaymentTransaction",
     "Product",
     "ProductImage",
     "ProductVariant",

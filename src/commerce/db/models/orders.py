@@ -27,7 +27,7 @@ class Order(Base):
         CheckConstraint("status IN ('OPEN', 'ON_HOLD', 'CANCELED', 'COMPLETED')",
                         name="status"),
         CheckConstraint(
-            "payment_status IN ('NOT_PAID', 'PENDING', 'AUTHORIZED', 'PAID', "
+            "payment_status IN ('NOT_PAID', 'PENDING', 'AUTHORIZED', 'PARTIALLY_PAID', 'PAID', "
             "'PARTIALLY_REFUNDED', 'REFUNDED', 'VOIDED', 'FAILED')", name="payment_status"),
         CheckConstraint(
             "fulfillment_status IN ('UNFULFILLED', 'PARTIALLY_FULFILLED', 'FULFILLED', "

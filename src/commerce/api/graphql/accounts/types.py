@@ -28,7 +28,8 @@ describe_values(Permission, {
     Permission.MANAGE_ORDERS: "Orders, draft orders, shipping zones and tax rates; sees every "
                               "cart and order.",
     Permission.MANAGE_CUSTOMERS: "Customer records and notes, and customers' orders.",
-    Permission.MANAGE_PAYMENTS: "Payments and refunds (reserved for the payments area).",
+    Permission.MANAGE_PAYMENTS: "Record payments and refunds on orders "
+                                "(`orderPaymentRecord`, `paymentRefund`).",
     Permission.MANAGE_FULFILLMENT: "Fulfillment (reserved for the fulfillment area); reads "
                                   "shipping zones.",
     Permission.MANAGE_RETURNS: "Returns and exchanges (reserved for the returns area).",

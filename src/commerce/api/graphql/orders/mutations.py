@@ -191,8 +191,10 @@ class OrderMutation:
             return OrderNoteAddPayload(errors=from_domain(exc))
         return OrderNoteAddPayload(order=await fresh_order(ctx, pk))
 
-    @strawberry.mutation(description="Record a pay-later order (bank transfer, cash on "
-                                     "delivery) as paid in full. Needs MANAGE_ORDERS.")
+    @strawberry.mutation(description="Deprecated: use `orderPaymentRecord`. Record a "
+                                     "pay-later order (bank transfer, cash on delivery) as "
+                                     "paid in full: a manual payment of its outstanding "
+                                     "balance. Needs MANAGE_ORDERS.")
     async def order_mark_as_paid(self, info: Info, input: OrderMarkAsPaidInput
                                  ) -> OrderMarkAsPaidPayload:
         ctx, viewer = await _staff(info)

@@ -27,10 +27,12 @@ from commerce.api.graphql.descriptions import describe_values
 from commerce.api.graphql.money import Money
 from commerce.api.graphql.node import Node
 from commerce.api.graphql.pagination import Connection
+from commerce.api.graphql.payments.types import Payment
 from commerce.api.graphql.permissions import can_any
 from commerce.api.graphql.prefetch import children, load_all, now_or_later
 from commerce.orders.events import OrderEventType
 from commerce.orders.state import FulfillmentStatus, OrderStatus, PaymentStatus
+from commerce.payments.rules import Movement, TransactionKind, amount_due, totals
 from commerce.shared.channels import SalesChannel
 from commerce.shared.ids import encode_id
 
@@ -53,6 +55,8 @@ describe_values(PaymentStatus, {
     PaymentStatus.NOT_PAID: "Nothing paid yet (pay-later orders start here).",
     PaymentStatus.PENDING: "A payment has started and awaits its outcome.",
     PaymentStatus.AUTHORIZED: "The amount is authorized but not yet captured.",
+    PaymentStatus.PARTIALLY_PAID: "Part of the total is paid (e.g. a pay-later order paid "
+                                  "in instalments); the rest is outstanding.",
     PaymentStatus.PAID: "Paid in full.",
     PaymentStatus.PARTIALLY_REFUNDED: "Paid, and part of it refunded.",
     PaymentStatus.REFUNDED: "Paid, and all of it refunded.",
@@ -69,6 +73,10 @@ describe_values(OrderEventType, {
     OrderEventType.PLACED: "The order was placed (amount: its total).",
     OrderEventType.NOTE_ADDED: "Staff added an internal note (visible to MANAGE_ORDERS only).",
     OrderEventType.MARKED_AS_PAID: "Staff recorded the payment (amount: the amount paid).",
+    OrderEventType.PAYMENT_RECORDED: "Staff recorded a manual payment, possibly part of the "
+                                     "total (amount: the amount received).",
+    OrderEventType.PAYMENT_REFUNDED: "Staff recorded a refund on a payment, done or owed to "
+                                     "the customer (amount: the amount refunded).",
     OrderEventType.CANCELED: "The order was canceled.",
     OrderEventType.STATUS_CHANGED: "The order's status changed (hold or release).",
     OrderEventType.ADDRESS_UPDATED: "Staff changed the shipping or billing address.",
@@ -199,7 +207,9 @@ class Order(Node):
                     "tax-exclusive prices, or subtotal - discount + shipping with tax-inclusive "
                     "prices.")
     amount_paid: Money = strawberry.field(description="How much has been paid so far.")
-    amount_due: Money = strawberry.field(description="total - amountPaid, never below zero.")
+    amount_due: Money = strawberry.field(
+        description="What is still to be paid: total - amountPaid, never below zero; zero once "
+                    "anything was refunded (refunds settle, they do not reopen the balance).")
     shipping_method_name: str = strawberry.field(
         description="Name of the shipping method chosen at checkout.")
     shipping_address: AddressDetails | None = strawberry.field(
@@ -232,12 +242,29 @@ class Order(Node):
             discount=Money.of(row.discount, c), shipping=Money.of(row.shipping, c),
             tax=Money.of(row.tax, c), total=Money.of(row.total, c),
             amount_paid=Money.of(row.amount_paid, c),
-            amount_due=Money.of(max(row.total - row.amount_paid, 0), c),
+            amount_due=Money.of(amount_due(row.total, row.amount_paid,
+                                           PaymentStatus(row.payment_status)), c),
             shipping_method_name=row.shipping_method_name,
             shipping_address=AddressDetails.from_json(row.shipping_address),
             billing_address=AddressDetails.from_json(row.billing_address),
             discount_code=row.discount_code, customer_note=row.customer_note, pk=row.id,
             user_id=row.user_id, currency=c, secret=row.token, via_token=via_token)
+
+    @strawberry.field(description="How much has been refunded (done, or owed to the customer "
+                                  "for manual payments); amountPaid is net of it.")
+    async def amount_refunded(self, info: Info) -> Money:
+        rows = await info.context.loaders.payment_transactions_by_order_id.load(self.pk)
+        refunded = totals(Movement(TransactionKind(r.kind), r.amount) for r in rows).refunded
+        return Money.of(refunded, self.currency)
+
+    @strawberry.field(description="Payments recorded on the order, oldest first, with their "
+                                  "transactions. Staff with MANAGE_ORDERS or MANAGE_PAYMENTS "
+                                  "only; an empty list for anyone else.")
+    async def payments(self, info: Info) -> list[Payment]:
+        if not await can_any(info.context, Permission.MANAGE_ORDERS,
+                             Permission.MANAGE_PAYMENTS):
+            return []
+        return await info.context.loaders.payments_by_order_id.load(self.pk)
 
     @strawberry.field(description="The guest's key to the order (use with `orderByToken`). "
                                   "Shown to the customer, to staff with MANAGE_ORDERS and "

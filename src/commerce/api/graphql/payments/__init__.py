@@ -1,0 +1,1 @@
+"""Payments on orders: types and staff mutations."""
