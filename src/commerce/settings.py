@@ -18,6 +18,8 @@ T = TypeVar("T")
 # "inline": our adapter, statements on the event loop's thread (db/sqlite_driver.py);
 # "aiosqlite": SQLAlchemy's stock adapter, the fallback.
 SQLITE_DRIVERS = ("inline", "aiosqlite")
+# When card payments are captured: at checkout, or later (when shipped, or by staff).
+CAPTURE_MODES = ("AUTOMATIC", "MANUAL")
 
 
 class SettingsError(ValueError):
@@ -78,6 +80,27 @@ def _sqlite_driver(raw: str) -> str:
     return value
 
 
+def _capture_mode(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in CAPTURE_MODES:
+        raise ValueError(f"expected one of {', '.join(CAPTURE_MODES)}")
+    return value
+
+
+def _percent_score(raw: str) -> int:
+    value = int(raw)
+    if not 0 < value <= 100:
+        raise ValueError("expected a score from 1 to 100")
+    return value
+
+
+def _http_url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("expected an http:// or https:// URL")
+    return value
+
+
 def _networks(raw: str) -> tuple[str, ...]:
     """Comma-separated IP addresses or CIDR networks, normalised (``127.0.0.1/8`` ->
     ``127.0.0.0/8``); an address is a network of one."""
@@ -116,6 +139,16 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     # Access: trusted proxies, login limits, secret key (issue 6 §3).
     "trusted_proxies": _networks,
     "login_max_attempts_per_account": _positive_int,
+    # Payments (issue 7).
+    "stripe_secret_key": str,
+    "stripe_publishable_key": str,
+    "stripe_webhook_secret": str,
+    "stripe_api_base": _http_url,
+    "payment_capture": _capture_mode,
+    "reservation_minutes": _positive_int,
+    "reconcile_after_minutes": _positive_int,
+    "risk_medium_score": _percent_score,
+    "risk_high_score": _percent_score,
 }
 
 
@@ -160,6 +193,25 @@ class Settings:
     # Failed logins per account from all addresses together; the per-(account, address)
     # limit is login_max_attempts. High, so a stranger cannot lock the owner out.
     login_max_attempts_per_account: int = 100
+    # Payments (issue 7). Card payments through Stripe are on when the three keys are set;
+    # otherwise only the manual gateway (bank transfer, cash on delivery...) exists.
+    stripe_secret_key: str = ""
+    stripe_publishable_key: str = ""
+    stripe_webhook_secret: str = ""
+    # Where the Stripe SDK sends API calls; tests point it at a local fake server.
+    stripe_api_base: str = "https://api.stripe.com"
+    # AUTOMATIC: card payments are captured at checkout. MANUAL: authorised at checkout,
+    # captured later (``paymentCapture``; the fulfilment issue captures when shipped).
+    payment_capture: str = "AUTOMATIC"
+    # How long a cart's stock stays reserved while its card payment is in progress.
+    reservation_minutes: int = 15
+    # ``commerce payments reconcile`` asks the gateway about payments left without an
+    # outcome for this long.
+    reconcile_after_minutes: int = 30
+    # Fraud screening: a score at or above MEDIUM holds the order for review; at or above
+    # HIGH cancels it and gives the money back.
+    risk_medium_score: int = 40
+    risk_high_score: int = 75
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -173,10 +225,25 @@ class Settings:
                 values[f.name] = _PARSERS[f.name](env[var])
             except ValueError as exc:
                 raise SettingsError(f"{var}={env[var]!r} is invalid: {exc}") from exc
-        return cls(**values)
+        settings = cls(**values)
+        if settings.risk_medium_score >= settings.risk_high_score:
+            raise SettingsError("COMMERCE_RISK_MEDIUM_SCORE must be below "
+                                "COMMERCE_RISK_HIGH_SCORE")
+        stripe_keys = (settings.stripe_secret_key, settings.stripe_publishable_key,
+                       settings.stripe_webhook_secret)
+        if any(stripe_keys) and not all(stripe_keys):
+            raise SettingsError("set all of COMMERCE_STRIPE_SECRET_KEY, "
+                                "COMMERCE_STRIPE_PUBLISHABLE_KEY and "
+                                "COMMERCE_STRIPE_WEBHOOK_SECRET, or none")
+        return settings
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+    @property
+    def stripe_enabled(self) -> bool:
+        return bool(self.stripe_secret_key and self.stripe_publishable_key
+                    and self.stripe_webhook_secret)
 
     @property
     def is_sqlite(self) -> bool:

@@ -16,8 +16,18 @@ from commerce.orders.state import PaymentStatus
 
 
 class TransactionKind(StrEnum):
-    CAPTURE = "CAPTURE"
-    REFUND = "REFUND"
+    AUTHORIZE = "AUTHORIZE"  # money held on the card, not yet taken
+    CAPTURE = "CAPTURE"  # money taken
+    VOID = "VOID"  # a hold released without taking it
+    REFUND = "REFUND"  # money given back
+    CHARGEBACK = "CHARGEBACK"  # money taken back by the card holder's bank (a lost dispute)
+    CHARGEBACK_REVERSAL = "CHARGEBACK_REVERSAL"  # a chargeback undone
+
+
+class TransactionStatus(StrEnum):
+    SUCCESS = "SUCCESS"
+    FAILED = "FAILED"  # an attempt that moved nothing (e.g. a declined card)
+    PENDING = "PENDING"  # asked for, outcome not yet known
 
 
 class PaymentMethod(StrEnum):
@@ -27,26 +37,42 @@ class PaymentMethod(StrEnum):
     OTHER = "OTHER"
 
 
+# Methods staff record by hand (``orderPaymentRecord``); CARD comes only from a gateway.
+MANUAL_METHODS = frozenset({PaymentMethod.BANK_TRANSFER, PaymentMethod.CASH_ON_DELIVERY,
+                            PaymentMethod.CHEQUE, PaymentMethod.OTHER})
+CARD = "CARD"
+
+
 class PaymentRecordStatus(StrEnum):
     """One payment's state (the order's is ``PaymentStatus``)."""
 
+    PENDING = "PENDING"  # a card payment in progress (no money moved yet)
+    AUTHORIZED = "AUTHORIZED"
     CAPTURED = "CAPTURED"
     PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
     REFUNDED = "REFUNDED"
+    VOIDED = "VOIDED"
+    FAILED = "FAILED"
 
 
 @dataclass(frozen=True, slots=True)
 class Movement:
-    """A successful transaction: money in (CAPTURE) or back out (REFUND), in minor units."""
+    """A successful transaction, in minor units. ``payment_id`` groups an authorisation
+    with its captures and voids (0 when the caller looks at one payment only)."""
 
     kind: TransactionKind
     amount: int
+    payment_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Totals:
     captured: int
+    # Money given back: refunds and chargebacks (net of reversals).
     refunded: int
+    # Held on cards and neither taken nor released yet.
+    authorized: int = 0
+    charged_back: int = 0
 
     @property
     def paid(self) -> int:
@@ -64,26 +90,45 @@ class PaymentRuleError(ValueError):
 
 
 def totals(movements: Iterable[Movement]) -> Totals:
-    captured = refunded = 0
+    """Sum successful movements. An authorisation stays open for what its payment has not
+    captured or voided; captures of payments with no authorisation (manual) hold nothing."""
+    captured = refunded = charged_back = 0
+    held: dict[int, int] = {}
     for m in movements:
         if m.kind is TransactionKind.CAPTURE:
             captured += m.amount
-        else:
+            if m.payment_id in held:
+                held[m.payment_id] -= m.amount
+        elif m.kind is TransactionKind.REFUND:
             refunded += m.amount
-    return Totals(captured, refunded)
+        elif m.kind is TransactionKind.CHARGEBACK:
+            charged_back += m.amount
+        elif m.kind is TransactionKind.CHARGEBACK_REVERSAL:
+            charged_back -= m.amount
+        elif m.kind is TransactionKind.AUTHORIZE:
+            held[m.payment_id] = held.get(m.payment_id, 0) + m.amount
+        elif m.kind is TransactionKind.VOID:
+            held[m.payment_id] = held.get(m.payment_id, 0) - m.amount
+    return Totals(captured, refunded + charged_back,
+                  sum(max(v, 0) for v in held.values()), charged_back)
 
 
 def order_payment_status(order_total: int, t: Totals) -> PaymentStatus:
-    """NOT_PAID → PARTIALLY_PAID → PAID; once anything is refunded, PARTIALLY_REFUNDED until
-    nothing is held any more (REFUNDED)."""
+    """NOT_PAID → (AUTHORIZED →) PARTIALLY_PAID → PAID; once anything is given back,
+    PARTIALLY_REFUNDED until nothing is held any more (REFUNDED)."""
     if t.refunded > 0:
         return PaymentStatus.REFUNDED if t.paid == 0 else PaymentStatus.PARTIALLY_REFUNDED
     if t.captured == 0:
-        return PaymentStatus.NOT_PAID
+        return PaymentStatus.AUTHORIZED if t.authorized > 0 else PaymentStatus.NOT_PAID
     return PaymentStatus.PAID if t.captured >= order_total else PaymentStatus.PARTIALLY_PAID
 
 
 def payment_status(t: Totals) -> PaymentRecordStatus:
+    """One payment's state from its own movements (a payment that never moved money keeps
+    the state its gateway gave it: PENDING, FAILED or VOIDED)."""
+    if t.captured == 0:
+        return (PaymentRecordStatus.AUTHORIZED if t.authorized > 0
+                else PaymentRecordStatus.VOIDED)
     if t.refunded == 0:
         return PaymentRecordStatus.CAPTURED
     return (PaymentRecordStatus.REFUNDED if t.paid == 0

@@ -27,6 +27,7 @@ from commerce.payments.rules import (
     PaymentRuleError,
     Totals,
     TransactionKind,
+    TransactionStatus,
 )
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError
@@ -39,7 +40,8 @@ MAX_KEY = 128
 
 @dataclass(frozen=True, slots=True)
 class PaymentResult:
-    order_id: int
+    # None for a card payment whose order was never placed (e.g. refunded out of stock).
+    order_id: int | None
     payment_id: int
     transaction_id: int
     # True when the key had been seen: nothing new was recorded.
@@ -71,13 +73,15 @@ def _rule_error(exc: PaymentRuleError) -> DomainError:
 
 async def _movements(session: AsyncSession, *, order_id: int | None = None,
                      payment_id: int | None = None) -> list[Movement]:
-    statement = select(PaymentTransaction.kind, PaymentTransaction.amount)
+    statement = select(PaymentTransaction.kind, PaymentTransaction.amount,
+                       PaymentTransaction.payment_id).where(
+        PaymentTransaction.status == TransactionStatus.SUCCESS.value)
     if order_id is not None:
         statement = statement.where(PaymentTransaction.order_id == order_id)
     if payment_id is not None:
         statement = statement.where(PaymentTransaction.payment_id == payment_id)
-    return [Movement(TransactionKind(kind), amount)
-            for kind, amount in (await session.execute(statement)).all()]
+    return [Movement(TransactionKind(kind), amount, pid)
+            for kind, amount, pid in (await session.execute(statement)).all()]
 
 
 async def _replay(session: AsyncSession, key: str, kind: TransactionKind, amount: int | None,
@@ -228,7 +232,8 @@ async def refund_payment(db: Database, payment_id: int, *, amount: int, reason: 
                     currency=payment.currency, status="SUCCESS", psp_reference="",
                     reason=reason, actor_id=actor_id, idempotency_key=key,
                 ).returning(PaymentTransaction.id))).scalar_one()
-                after = Totals(before.captured, before.refunded + amount)
+                after = Totals(before.captured, before.refunded + amount, before.authorized,
+                               before.charged_back)
                 payment.status = rules.payment_status(after).value
                 totals = await _sync_order(session, order)
                 await add_event(session, order_id, OrderEventType.PAYMENT_REFUNDED,

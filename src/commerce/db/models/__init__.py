@@ -12,7 +12,8 @@ from commerce.db.models.catalog import (
 )
 from commerce.db.models.discounts import DiscountCode, DiscountUsage
 from commerce.db.models.events import OutboxEvent, StockMovement
-from commerce.db.models.inventory import Stock, Warehouse
+from commerce.db.models.fraud import BlocklistEntry, OrderRisk
+from commerce.db.models.inventory import Stock, StockReservation, Warehouse
 from commerce.db.models.orders import (
     Counter,
     CustomerNote,
@@ -24,10 +25,12 @@ from commerce.db.models.orders import (
 from commerce.db.models.payments import Payment, PaymentTransaction
 from commerce.db.models.shipping import ShippingMethod, ShippingRate, ShippingZone, TaxRate
 from commerce.db.models.shop import ShopSetting
+from commerce.db.models.webhooks import WebhookEvent
 
 __all__ = [
     "Address",
     "AuthToken",
+    "BlocklistEntry",
     "Cart",
     "CartLine",
     "Category",
@@ -42,6 +45,7 @@ __all__ = [
     "OrderAllocation",
     "OrderEvent",
     "OrderLine",
+    "OrderRisk",
     "OutboxEvent",
     "Payment",
     "PaymentTransaction",
@@ -54,7 +58,9 @@ __all__ = [
     "ShopSetting",
     "Stock",
     "StockMovement",
+    "StockReservation",
     "TaxRate",
     "User",
     "Warehouse",
+    "WebhookEvent",
 ]

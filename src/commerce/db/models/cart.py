@@ -26,7 +26,7 @@ class Cart(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('CART', 'DRAFT')", name="kind"),
         CheckConstraint("payment_method IS NULL OR payment_method IN "
-                        "('BANK_TRANSFER', 'CASH_ON_DELIVERY')", name="payment_method"),
+                        "('BANK_TRANSFER', 'CASH_ON_DELIVERY', 'CARD')", name="payment_method"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

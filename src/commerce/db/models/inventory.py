@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from commerce.db.base import Base
+from commerce.db.base import Base, UTCDateTime
+from commerce.shared.clock import utcnow
 
 
 class Warehouse(Base):
@@ -40,3 +51,28 @@ class Stock(Base):
     )
     quantity: Mapped[int] = mapped_column(Integer, default=0)  # on hand
     allocated: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StockReservation(Base):
+    """Units held for a cart while its card payment is in progress.
+
+    Taken under the stock row's lock like an allocation, but never written to
+    ``stocks.allocated``: availability subtracts only reservations whose ``expires_at`` is
+    still ahead, so a lapsed one frees its units by itself and nothing must sweep them.
+    """
+
+    __tablename__ = "stock_reservations"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        UniqueConstraint("cart_id", "stock_id"),
+        Index("ix_stock_reservations_stock_id_expires_at", "stock_id", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id", ondelete="CASCADE"), index=True)
+    stock_id: Mapped[int] = mapped_column(ForeignKey("stocks.id", ondelete="CASCADE"))
+    variant_id: Mapped[int] = mapped_column(
+        ForeignKey("product_variants.id", ondelete="CASCADE"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

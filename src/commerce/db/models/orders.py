@@ -71,6 +71,8 @@ class Order(Base):
     discount_code: Mapped[str | None] = mapped_column(String(64))
     customer_note: Mapped[str] = mapped_column(Text, default="")
     attribution: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The address the order was placed from (fraud velocity), "" when unknown.
+    client_address: Mapped[str] = mapped_column(String(64), default="", index=True)
     # Lower-cased number, e-mail and names, for staff search on both databases.
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

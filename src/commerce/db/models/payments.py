@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from commerce.db.base import Base, UTCDateTime
@@ -14,27 +22,66 @@ from commerce.shared.clock import utcnow
 
 
 class Payment(Base):
+    """A manual payment (money received outside the shop), or one card payment intent.
+
+    A card payment starts on a cart (``cart_id``; no order yet) and gets its ``order_id``
+    when the order is placed; a card payment whose order could not be placed (paid but out of
+    stock) keeps ``order_id`` NULL and carries its refund.
+    """
+
     __tablename__ = "payments"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("gateway IN ('manual')", name="gateway"),
+        CheckConstraint("gateway IN ('manual', 'stripe')", name="gateway"),
         CheckConstraint(
-            "method IN ('BANK_TRANSFER', 'CASH_ON_DELIVERY', 'CHEQUE', 'OTHER')", name="method"),
+            "method IN ('BANK_TRANSFER', 'CASH_ON_DELIVERY', 'CHEQUE', 'OTHER', 'CARD')",
+            name="method"),
         CheckConstraint(
-            "status IN ('CAPTURED', 'PARTIALLY_REFUNDED', 'REFUNDED')", name="status"),
+            "status IN ('PENDING', 'AUTHORIZED', 'CAPTURED', 'PARTIALLY_REFUNDED', "
+            "'REFUNDED', 'VOIDED', 'FAILED')", name="status"),
+        # One row per processor intent, so a webhook and a checkout find the same payment
+        # (a manual payment's reference is a bank reference, which may repeat).
+        Index("uq_payments_gateway_psp_reference", "gateway", "psp_reference", unique=True,
+              sqlite_where=text("gateway != 'manual'"),
+              postgresql_where=text("gateway != 'manual'")),
+        Index("ix_payments_status_updated_at", "status", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # RESTRICT: money facts outlive nothing silently; an order with payments is never deleted.
-    order_id: Mapped[int] = mapped_column(
+    order_id: Mapped[int | None] = mapped_column(
         ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
+    # The cart a card payment was started for (SET NULL: the payment outlives the cart).
+    cart_id: Mapped[int | None] = mapped_column(
+        ForeignKey("carts.id", ondelete="SET NULL"), index=True)
     gateway: Mapped[str] = mapped_column(String(32))
     method: Mapped[str] = mapped_column(String(32))
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(24))
+    # The processor's id for it (Stripe: the PaymentIntent id); a manual payment's reference.
     psp_reference: Mapped[str] = mapped_column(String(255), default="")
+    # The idempotency key of the call that created the intent, stored before the call.
+    intent_key: Mapped[str] = mapped_column(String(128), default="")
+    card_brand: Mapped[str] = mapped_column(String(32), default="")
+    card_last4: Mapped[str] = mapped_column(String(4), default="")
+    card_exp_month: Mapped[int | None] = mapped_column(Integer)
+    card_exp_year: Mapped[int | None] = mapped_column(Integer)
+    card_fingerprint: Mapped[str] = mapped_column(String(64), default="", index=True)
+    card_country: Mapped[str] = mapped_column(String(2), default="")
+    cvc_check: Mapped[str] = mapped_column(String(16), default="")
+    postal_check: Mapped[str] = mapped_column(String(16), default="")
+    # The processor's own fraud verdict (Stripe Radar), when it gave one.
+    processor_risk_level: Mapped[str] = mapped_column(String(16), default="")
+    processor_risk_score: Mapped[int | None] = mapped_column(Integer)
+    # The last failed attempt (decline code and message), for staff and fraud screening.
+    failure_code: Mapped[str] = mapped_column(String(64), default="")
+    failure_message: Mapped[str] = mapped_column(String(500), default="")
+    # Who paid from where (fraud velocity: payment attempts per e-mail / client address).
+    email: Mapped[str] = mapped_column(String(254), default="", index=True)
+    client_address: Mapped[str] = mapped_column(String(64), default="", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class PaymentTransaction(Base):
@@ -43,15 +90,18 @@ class PaymentTransaction(Base):
     __tablename__ = "payment_transactions"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("kind IN ('CAPTURE', 'REFUND')", name="kind"),
-        CheckConstraint("status IN ('SUCCESS')", name="status"),
+        CheckConstraint(
+            "kind IN ('AUTHORIZE', 'CAPTURE', 'VOID', 'REFUND', 'CHARGEBACK', "
+            "'CHARGEBACK_REVERSAL')", name="kind"),
+        CheckConstraint("status IN ('SUCCESS', 'FAILED', 'PENDING')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     payment_id: Mapped[int] = mapped_column(
         ForeignKey("payments.id", ondelete="RESTRICT"), index=True)
-    # Denormalised so an order's transactions load in one indexed query.
-    order_id: Mapped[int] = mapped_column(
+    # Denormalised so an order's transactions load in one indexed query; NULL while a card
+    # payment has no order (set when the order is placed).
+    order_id: Mapped[int | None] = mapped_column(
         ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     amount: Mapped[int] = mapped_column(BigInteger)

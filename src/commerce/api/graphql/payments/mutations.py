@@ -99,4 +99,5 @@ class PaymentMutation:
                 currency=ctx.settings.currency)
         except DomainError as exc:
             return PaymentRefundPayload(errors=from_domain(exc))
-        return PaymentRefundPayload(order=await fresh_order(ctx, result.order_id))
+        order = None if result.order_id is None else await fresh_order(ctx, result.order_id)
+        return PaymentRefundPayload(order=order)

@@ -16,8 +16,12 @@ from commerce.shared.ids import encode_id
 strawberry.enum(TransactionKind, name="PaymentTransactionKind",
                 description="What a payment transaction did with the money.")
 describe_values(TransactionKind, {
+    TransactionKind.AUTHORIZE: "Money held on the customer's card, not yet taken.",
     TransactionKind.CAPTURE: "Money received (for manual payments: recorded by staff).",
+    TransactionKind.VOID: "A hold on the card released without taking the money.",
     TransactionKind.REFUND: "Money given back to the customer (manual: done or owed).",
+    TransactionKind.CHARGEBACK: "Money taken back by the card holder's bank (a lost dispute).",
+    TransactionKind.CHARGEBACK_REVERSAL: "A chargeback undone; the money is the shop's again.",
 })
 strawberry.enum(PaymentMethod, name="ManualPaymentMethod",
                 description="How money reached the shop outside any card gateway.")
@@ -30,9 +34,13 @@ describe_values(PaymentMethod, {
 strawberry.enum(PaymentRecordStatus, name="PaymentRecordStatus",
                 description="Where one payment stands, derived from its transactions.")
 describe_values(PaymentRecordStatus, {
+    PaymentRecordStatus.PENDING: "A card payment in progress; no money has moved yet.",
+    PaymentRecordStatus.AUTHORIZED: "Held on the card; staff (or shipping) capture it.",
     PaymentRecordStatus.CAPTURED: "Received, nothing refunded.",
     PaymentRecordStatus.PARTIALLY_REFUNDED: "Received, and part of it refunded.",
     PaymentRecordStatus.REFUNDED: "Received, and all of it refunded.",
+    PaymentRecordStatus.VOIDED: "Canceled before any money was taken.",
+    PaymentRecordStatus.FAILED: "The card payment failed (declined, or abandoned).",
 })
 
 
