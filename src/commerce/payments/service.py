@@ -14,20 +14,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.db.database import Database
-from commerce.db.models import Order, Payment, PaymentTransaction
+from commerce.db.models import Payment, PaymentTransaction
 from commerce.events.outbox import emit
 from commerce.orders.events import OrderEventType, add_event
 from commerce.orders.locking import lock_order
 from commerce.orders.state import OrderStatus
 from commerce.payments import rules
+from commerce.payments.records import movements, sync_order
 from commerce.payments.rules import (
-    Movement,
     PaymentMethod,
     PaymentRecordStatus,
     PaymentRuleError,
     Totals,
     TransactionKind,
-    TransactionStatus,
 )
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError
@@ -71,19 +70,6 @@ def _rule_error(exc: PaymentRuleError) -> DomainError:
     return DomainError.one(ErrorCode.INVALID, str(exc), [exc.field])
 
 
-async def _movements(session: AsyncSession, *, order_id: int | None = None,
-                     payment_id: int | None = None) -> list[Movement]:
-    statement = select(PaymentTransaction.kind, PaymentTransaction.amount,
-                       PaymentTransaction.payment_id).where(
-        PaymentTransaction.status == TransactionStatus.SUCCESS.value)
-    if order_id is not None:
-        statement = statement.where(PaymentTransaction.order_id == order_id)
-    if payment_id is not None:
-        statement = statement.where(PaymentTransaction.payment_id == payment_id)
-    return [Movement(TransactionKind(kind), amount, pid)
-            for kind, amount, pid in (await session.execute(statement)).all()]
-
-
 async def _replay(session: AsyncSession, key: str, kind: TransactionKind, amount: int | None,
                   *,
                   order_id: int | None = None,
@@ -101,14 +87,6 @@ async def _replay(session: AsyncSession, key: str, kind: TransactionKind, amount
                               "this idempotency key was already used for a different request",
                               ["idempotencyKey"])
     return PaymentResult(row.order_id, row.payment_id, row.id, replayed=True)
-
-
-async def _sync_order(session: AsyncSession, order: Order) -> Totals:
-    """Recompute the order's cached amount paid and payment status from its transactions."""
-    totals = rules.totals(await _movements(session, order_id=order.id))
-    order.amount_paid = totals.paid
-    order.payment_status = rules.order_payment_status(order.total, totals).value
-    return totals
 
 
 def _method(value: str, field: str | None) -> str:
@@ -148,7 +126,7 @@ async def record_payment(db: Database, order_id: int, *, amount: int | None,
                 if order.status == OrderStatus.CANCELED.value:
                     raise DomainError.one(ErrorCode.INVALID_STATE,
                                           "a canceled order cannot be paid")
-                before = rules.totals(await _movements(session, order_id=order_id))
+                before = rules.totals(await movements(session, order_id=order_id))
                 # Locals: a retry after a key collision must start from the inputs again.
                 pay_amount = amount
                 if pay_amount is None:
@@ -174,7 +152,7 @@ async def record_payment(db: Database, order_id: int, *, amount: int | None,
                     currency=order.currency, status="SUCCESS", psp_reference=reference,
                     reason="", actor_id=actor_id, idempotency_key=key,
                 ).returning(PaymentTransaction.id))).scalar_one()
-                totals = await _sync_order(session, order)
+                totals = await sync_order(session, order)
                 await add_event(session, order_id, event, actor_id=actor_id,
                                 message=reference,
                                 data={"amount": pay_amount, "currency": order.currency,
@@ -221,7 +199,7 @@ async def refund_payment(db: Database, payment_id: int, *, amount: int, reason: 
                 payment = (await session.execute(select(Payment).where(
                     Payment.id == payment_id))).scalar_one()
                 _same_currency(currency, payment.currency)
-                before = rules.totals(await _movements(session, payment_id=payment_id))
+                before = rules.totals(await movements(session, payment_id=payment_id))
                 try:
                     rules.check_refund(amount, before)
                 except PaymentRuleError as exc:
@@ -235,7 +213,7 @@ async def refund_payment(db: Database, payment_id: int, *, amount: int, reason: 
                 after = Totals(before.captured, before.refunded + amount, before.authorized,
                                before.charged_back)
                 payment.status = rules.payment_status(after).value
-                totals = await _sync_order(session, order)
+                totals = await sync_order(session, order)
                 await add_event(session, order_id, OrderEventType.PAYMENT_REFUNDED,
                                 actor_id=actor_id, message=reason,
                                 data={"amount": amount, "currency": payment.currency,
