@@ -18,4 +18,5 @@ def gateway_for(settings: Settings) -> PaymentGateway | None:
     # Imported here: only integrations/stripe imports the SDK, and only shops using it.
     from commerce.integrations.stripe.gateway import StripeGateway  # type: ignore[import-not-found]
 
-    return StripeGateway(settings)
+    gateway: PaymentGateway = StripeGateway(settings)
+    return gateway
