@@ -1,4 +1,5 @@
-"""Staff use cases on placed orders: cancel (releasing stock), mark as paid, notes, holds.
+"""Staff use cases on placed orders: cancel (releasing stock, giving money back), mark as
+paid, notes, holds.
 
 Address changes, which may re-tax the order, live in ``orders.address_change``."""
 
@@ -10,7 +11,7 @@ from collections import defaultdict
 from sqlalchemy import delete, select
 
 from commerce.db.database import Database
-from commerce.db.models import OrderAllocation, OrderLine
+from commerce.db.models import Order, OrderAllocation, OrderLine
 from commerce.discounts.usage import give_back_uses
 from commerce.events.outbox import emit
 from commerce.inventory.allocation import release
@@ -23,6 +24,8 @@ from commerce.orders.state import (
     can_cancel,
     order_transition,
 )
+from commerce.payments.cancellation import return_card_money, settle_for_cancel
+from commerce.payments.gateway import PaymentGateway
 from commerce.payments.service import MAX_REFERENCE, record_payment
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError
@@ -34,23 +37,28 @@ def _invalid(exc: InvalidTransition) -> DomainError:
     return DomainError.one(ErrorCode.INVALID_STATE, str(exc))
 
 
+def _check_cancelable(order: Order) -> None:
+    status = OrderStatus(order.status)
+    if not can_cancel(status, FulfillmentStatus(order.fulfillment_status)):
+        raise DomainError.one(
+            ErrorCode.INVALID_STATE,
+            f"a {status.value} order that is {order.fulfillment_status} cannot be canceled")
+
+
 async def cancel_order(db: Database, order_id: int, *, actor_id: int | None,
-                       reason: str = "") -> None:
+                       reason: str = "", gateway: PaymentGateway | None = None) -> None:
     """Cancel an unshipped order; give back exactly the stock it holds and its discount
-    code's use (the code counts one use fewer, in total and for the customer)."""
+    code's use (the code counts one use fewer, in total and for the customer), and its
+    money: card payments are refunded or voided through ``gateway`` first (outside the
+    transaction; a retry never refunds twice), manual ones get their refund owed recorded.
+    If money cannot go back, the order stays as it is and the error says why."""
+    await return_card_money(db, gateway, order_id, actor_id=actor_id,
+                            may_cancel=_check_cancelable)
     async with db.transaction() as session:
         order = await lock_order(session, order_id)
+        _check_cancelable(order)
         status = OrderStatus(order.status)
-        if not can_cancel(status, FulfillmentStatus(order.fulfillment_status)):
-            raise DomainError.one(
-                ErrorCode.INVALID_STATE,
-                f"a {status.value} order that is {order.fulfillment_status} cannot be canceled")
-        if order.amount_paid > 0:
-            # A customer who paid must never silently lose the order: until refunds exist
-            # (payments), a paid order stays; its money has to be refunded first.
-            raise DomainError.one(
-                ErrorCode.INVALID_STATE,
-                "this order has been paid; refund the payment before canceling it")
+        back = await settle_for_cancel(session, order, actor_id=actor_id)
         held: dict[int, int] = defaultdict(int)
         allocations = (await session.execute(
             select(OrderAllocation.id, OrderAllocation.stock_id, OrderAllocation.quantity)
@@ -68,13 +76,15 @@ async def cancel_order(db: Database, order_id: int, *, actor_id: int | None,
                         message=reason.strip()[:MAX_NOTE],
                         data={"released_units": sum(held.values()),
                               "discount_code_returned": order.discount_code
-                              if returned_uses else None})
+                              if returned_uses else None, **back})
         await emit(session, "order.canceled", "Order", order_id, {
             "order_id": order_id, "currency": order.currency, "total": order.total,
             "amount_paid": order.amount_paid,
             "released": [{"stock_id": k, "quantity": v} for k, v in sorted(held.items())],
             "discount_uses_returned": [{"discount_id": k, "uses": v}
-                                       for k, v in sorted(returned_uses.items())]})
+                                       for k, v in sorted(returned_uses.items())],
+            # What went back to the customer: through the card gateway, or owed (manual).
+            **back})
 
 
 async def mark_as_paid(db: Database, order_id: int, *, actor_id: int | None,

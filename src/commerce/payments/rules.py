@@ -161,9 +161,23 @@ def check_payment(amount: int, order_total: int, t: Totals) -> None:
         raise PaymentRuleError("the amount exceeds the outstanding balance")
 
 
-def check_refund(amount: int, payment: Totals) -> None:
+def check_refund(amount: int, payment: Totals, pending: int = 0) -> None:
+    """``pending``: refunds asked of the gateway whose outcome is not known yet; they count
+    against the limit, so concurrent requests can never together exceed it."""
     if amount <= 0:
         raise PaymentRuleError("the amount must be greater than zero")
-    if amount > payment.paid:
+    if amount > payment.paid - pending:
         raise PaymentRuleError(
-            "the amount exceeds what this payment captured minus what was refunded")
+            "the amount exceeds what this payment captured minus what was refunded"
+            + (" or is being refunded" if pending else ""))
+
+
+def check_capture(amount: int, payment: Totals) -> None:
+    """A card authorisation is captured once (all or part; the rest is released)."""
+    if payment.captured > 0 or payment.authorized == 0:
+        raise PaymentRuleError("only an authorized payment that has not been captured can "
+                               "be captured", None)
+    if amount <= 0:
+        raise PaymentRuleError("the amount must be greater than zero")
+    if amount > payment.authorized:
+        raise PaymentRuleError("the amount exceeds what is authorized")

@@ -47,7 +47,7 @@ class PaymentResult:
     replayed: bool = False
 
 
-def _check_key(key: str) -> str:
+def check_key(key: str) -> str:
     key = key.strip()
     if not key:
         raise DomainError.one(ErrorCode.REQUIRED, "give an idempotency key", ["idempotencyKey"])
@@ -57,14 +57,14 @@ def _check_key(key: str) -> str:
     return key
 
 
-def _same_currency(given: str | None, expected: str) -> None:
+def same_currency(given: str | None, expected: str) -> None:
     if given is not None and given != expected:
         raise DomainError.one(ErrorCode.INVALID,
                               f"this is in {expected}; the amount was read as {given}",
                               ["amount"])
 
 
-def _rule_error(exc: PaymentRuleError) -> DomainError:
+def rule_error(exc: PaymentRuleError) -> DomainError:
     if exc.field is None:
         return DomainError.one(ErrorCode.INVALID_STATE, str(exc))
     return DomainError.one(ErrorCode.INVALID, str(exc), [exc.field])
@@ -107,7 +107,7 @@ async def record_payment(db: Database, order_id: int, *, amount: int | None,
     part of the balance is allowed, more than the balance is refused. ``amount`` None pays
     the outstanding balance; ``method`` None is the order's own payment method; ``currency``,
     when given, is the one ``amount`` was read in and must be the order's."""
-    key = _check_key(idempotency_key)
+    key = check_key(idempotency_key)
     if method is not None:
         method = _method(method, "method")
     reference = reference.strip()
@@ -122,7 +122,7 @@ async def record_payment(db: Database, order_id: int, *, amount: int | None,
                                         order_id=order_id)
                 if earlier is not None:
                     return earlier
-                _same_currency(currency, order.currency)
+                same_currency(currency, order.currency)
                 if order.status == OrderStatus.CANCELED.value:
                     raise DomainError.one(ErrorCode.INVALID_STATE,
                                           "a canceled order cannot be paid")
@@ -139,7 +139,7 @@ async def record_payment(db: Database, order_id: int, *, amount: int | None,
                 try:
                     rules.check_payment(pay_amount, order.total, before)
                 except PaymentRuleError as exc:
-                    raise _rule_error(exc) from None
+                    raise rule_error(exc) from None
                 payment = Payment(order_id=order_id, gateway=GATEWAY, method=pay_method,
                                   amount=pay_amount, currency=order.currency,
                                   status=PaymentRecordStatus.CAPTURED.value,
@@ -177,7 +177,7 @@ async def refund_payment(db: Database, payment_id: int, *, amount: int, reason: 
                          currency: str | None = None) -> PaymentResult:
     """Record money given back on a manual payment (done, or owed to the customer); never
     more than the payment captured minus what was refunded from it."""
-    key = _check_key(idempotency_key)
+    key = check_key(idempotency_key)
     reason = reason.strip()
     if len(reason) > MAX_REASON:
         raise DomainError.one(ErrorCode.INVALID, f"at most {MAX_REASON} characters",
@@ -198,12 +198,12 @@ async def refund_payment(db: Database, payment_id: int, *, amount: int, reason: 
                     return earlier
                 payment = (await session.execute(select(Payment).where(
                     Payment.id == payment_id))).scalar_one()
-                _same_currency(currency, payment.currency)
+                same_currency(currency, payment.currency)
                 before = rules.totals(await movements(session, payment_id=payment_id))
                 try:
                     rules.check_refund(amount, before)
                 except PaymentRuleError as exc:
-                    raise _rule_error(exc) from None
+                    raise rule_error(exc) from None
                 txn_id = (await session.execute(insert(PaymentTransaction).values(
                     payment_id=payment_id, order_id=order_id,
                     kind=TransactionKind.REFUND.value, amount=amount,

@@ -52,6 +52,16 @@ describe_values(ErrorCode, {
                                      "(in total or for this customer).",
     ErrorCode.DISCOUNT_CODE_MIN_SUBTOTAL: "The subtotal is below the discount code's minimum.",
     ErrorCode.OUT_OF_STOCK: "No units of the variant are available.",
+    ErrorCode.CARD_DECLINED: "The card was declined; `message` carries the processor's "
+                             "decline code (e.g. insufficient_funds). Try another card.",
+    ErrorCode.PAYMENT_FAILED: "The payment processor refused the request (nothing was "
+                              "charged or refunded by it); `message` says why.",
+    ErrorCode.PAYMENT_NOT_COMPLETED: "The payment has not succeeded (or been authorized) yet; "
+                                     "finish paying, then try again.",
+    ErrorCode.PAYMENT_GATEWAY_UNAVAILABLE: "The payment processor could not be reached or "
+                                           "is not configured. Nothing was charged twice: "
+                                           "send the same request (same idempotencyKey) "
+                                           "again later.",
 })
 
 

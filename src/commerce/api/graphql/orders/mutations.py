@@ -18,6 +18,7 @@ from commerce.api.graphql.context import Context, Info
 from commerce.api.graphql.errors import UserError, from_domain
 from commerce.api.graphql.orders.types import Order
 from commerce.orders import address_change, service
+from commerce.payments.gateways import gateway_for
 from commerce.shared.addresses import clean_address
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError, Problems
@@ -143,14 +144,20 @@ def _addresses(input: OrderUpdateInput) -> tuple[dict[str, object] | None,
 @strawberry.type
 class OrderMutation:
     @strawberry.mutation(description="Cancel an order that has not shipped; its allocated "
-                                     "stock is released. Needs MANAGE_ORDERS.")
+                                     "stock is released and its money goes back: card "
+                                     "payments are refunded (or their authorization "
+                                     "voided) through the gateway, manual payments get the "
+                                     "refund owed recorded. If a card refund fails the order "
+                                     "is not canceled; sending it again finishes the job "
+                                     "without refunding twice. Needs MANAGE_ORDERS.")
     async def order_cancel(self, info: Info, input: OrderCancelInput) -> OrderCancelPayload:
         ctx, viewer = await _staff(info)
         try:
             pk = _order_pk(input.id)
             await service.cancel_order(ctx.db, pk, actor_id=viewer.user_id,
                                        reason=_max_length(input.reason, service.MAX_NOTE,
-                                                          "reason"))
+                                                          "reason"),
+                                       gateway=gateway_for(ctx.settings))
         except DomainError as exc:
             return OrderCancelPayload(errors=from_domain(exc))
         return OrderCancelPayload(order=await fresh_order(ctx, pk))

@@ -75,8 +75,13 @@ describe_values(OrderEventType, {
     OrderEventType.MARKED_AS_PAID: "Staff recorded the payment (amount: the amount paid).",
     OrderEventType.PAYMENT_RECORDED: "Staff recorded a manual payment, possibly part of the "
                                      "total (amount: the amount received).",
-    OrderEventType.PAYMENT_REFUNDED: "Staff recorded a refund on a payment, done or owed to "
-                                     "the customer (amount: the amount refunded).",
+    OrderEventType.PAYMENT_REFUNDED: "Money given back on a payment: through the card "
+                                     "gateway, or (manual payments) done or owed to the "
+                                     "customer (amount: the amount refunded).",
+    OrderEventType.PAYMENT_CAPTURED: "An authorized card payment was captured, all or part; "
+                                     "any rest was released (amount: the amount captured).",
+    OrderEventType.PAYMENT_VOIDED: "An authorized card payment was released without taking "
+                                   "any money (amount: the amount released).",
     OrderEventType.CANCELED: "The order was canceled.",
     OrderEventType.STATUS_CHANGED: "The order's status changed (hold or release).",
     OrderEventType.ADDRESS_UPDATED: "Staff changed the shipping or billing address.",
