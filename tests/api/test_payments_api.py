@@ -125,7 +125,10 @@ async def test_listing_orders_with_payments_costs_the_same_statements_at_2_and_8
                                      permissions=[Permission.MANAGE_PAYMENTS,
                                                   Permission.MANAGE_ORDERS])
     query = """query ($first: Int) { orders(first: $first) { nodes { amountRefunded { amount }
-      payments { amount { amount } transactions { kind } } } } }"""
+      amountAuthorized { amount }
+      payments { amount { amount } gateway method card { last4 } amountCaptured { amount }
+                 amountRefunded { amount } amountAuthorized { amount }
+                 transactions { kind status } } } } }"""
 
     async def statements(first: int) -> int:
         with count_statements() as counter:
@@ -137,3 +140,70 @@ async def test_listing_orders_with_payments_costs_the_same_statements_at_2_and_8
         placed = await place_order(db, settings, shop, {variant: 1})
         await gql(RECORD, _record(placed, "2.00", f"k{i}"), token=staff)
     assert await statements(2) == await statements(8)
+
+
+CAPTURE = ("mutation ($input: PaymentCaptureInput!) { paymentCapture(input: $input) { "
+           + ORDER + " } }")
+VOID = ("mutation ($input: PaymentVoidInput!) { paymentVoid(input: $input) { "
+        + ORDER + " } }")
+AMOUNTS = """query ($id: ID!) { order(id: $id) { amountAuthorized { amount }
+  payments { gateway method card { last4 } amountCaptured { amount }
+             amountRefunded { amount } amountAuthorized { amount }
+             transactions { kind status } } } }"""
+
+
+async def test_a_manual_payment_shows_its_amounts_and_refuses_capture_and_void(
+        db: Database, settings: Settings, gql: GQL) -> None:
+    order, staff = await setup(db, settings)
+    paid = (await gql(RECORD, _record(order, "15.00", "a"), token=staff)
+            )["data"]["orderPaymentRecord"]["order"]
+    payment = paid["payments"][0]["id"]
+    await gql(REFUND, {"input": {"paymentId": payment, "amount": "5.00",
+                                 "idempotencyKey": "r"}}, token=staff)
+
+    shown = (await gql(AMOUNTS, {"id": order.id}, token=staff))["data"]["order"]
+    assert shown == {"amountAuthorized": {"amount": "0.00"}, "payments": [{
+        "gateway": "manual", "method": "BANK_TRANSFER", "card": None,
+        "amountCaptured": {"amount": "15.00"}, "amountRefunded": {"amount": "5.00"},
+        "amountAuthorized": {"amount": "0.00"},
+        "transactions": [{"kind": "CAPTURE", "status": "SUCCESS"},
+                         {"kind": "REFUND", "status": "SUCCESS"}]}]}
+
+    capture = (await gql(CAPTURE, {"input": {"paymentId": payment, "amount": "1.00",
+                                             "idempotencyKey": "c"}}, token=staff)
+               )["data"]["paymentCapture"]
+    void = (await gql(VOID, {"input": {"paymentId": payment, "idempotencyKey": "v"}},
+                      token=staff))["data"]["paymentVoid"]
+    for payload in (capture, void):
+        assert payload["order"] is None
+        assert [(e["code"], e["field"]) for e in payload["errors"]] == [
+            ("INVALID_STATE", ["paymentId"])]
+
+
+async def test_capture_and_void_need_manage_payments(
+        db: Database, settings: Settings, gql: GQL) -> None:
+    _, _ = await setup(db, settings)
+    _, clerk = await user_with_token(db, "clerk@example.com",
+                                     permissions=[Permission.MANAGE_ORDERS])
+    payment = encode_id("Payment", 1)
+    for document, variables in (
+            (CAPTURE, {"input": {"paymentId": payment, "idempotencyKey": "c"}}),
+            (VOID, {"input": {"paymentId": payment, "idempotencyKey": "v"}})):
+        body = await gql(document, variables, token=clerk, expect_errors=True)
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_canceling_a_paid_order_through_the_api_records_the_refund_owed(
+        db: Database, settings: Settings, gql: GQL) -> None:
+    order, staff = await setup(db, settings)
+    await gql(RECORD, _record(order, "15.00", "a"), token=staff)
+    cancel = ("mutation ($input: OrderCancelInput!) { orderCancel(input: $input) { "
+              + ORDER.replace("order {", "order { status") + " } }")
+    payload = (await gql(cancel, {"input": {"id": order.id}}, token=staff))["data"]
+    o = payload["orderCancel"]["order"]
+    assert payload["orderCancel"]["errors"] == []
+    assert (o["status"], o["paymentStatus"], o["amountRefunded"]) == (
+        "CANCELED", "REFUNDED", {"amount": "15.00"})
+    assert [(e["type"], e["amount"]["amount"] if e["amount"] else None)
+            for e in o["events"][-2:]] == [("PAYMENT_REFUNDED", "15.00"), ("CANCELED", None)]
+    assert o["payments"][0]["transactions"][-1]["reason"] == "order canceled: refund owed"

@@ -17,7 +17,9 @@ from commerce.db.models import Payment, PaymentTransaction
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _PAYMENTS_BY_ORDER_IDS = (
     select(Payment.id, Payment.order_id, Payment.gateway, Payment.method, Payment.amount,
-           Payment.currency, Payment.status, Payment.psp_reference, Payment.created_at)
+           Payment.currency, Payment.status, Payment.psp_reference, Payment.created_at,
+           Payment.card_brand, Payment.card_last4, Payment.card_exp_month,
+           Payment.card_exp_year)
     .where(Payment.order_id.in_(_IDS))
     .order_by(Payment.order_id, Payment.id))
 _TRANSACTIONS_BY_ORDER_IDS = (

@@ -32,7 +32,7 @@ from commerce.api.graphql.permissions import can_any
 from commerce.api.graphql.prefetch import children, load_all, now_or_later
 from commerce.orders.events import OrderEventType
 from commerce.orders.state import FulfillmentStatus, OrderStatus, PaymentStatus
-from commerce.payments.rules import Movement, TransactionKind, amount_due, totals
+from commerce.payments.rules import Movement, Totals, TransactionKind, amount_due, totals
 from commerce.shared.channels import SalesChannel
 from commerce.shared.ids import encode_id
 
@@ -258,9 +258,19 @@ class Order(Node):
     @strawberry.field(description="How much has been refunded (done, or owed to the customer "
                                   "for manual payments); amountPaid is net of it.")
     async def amount_refunded(self, info: Info) -> Money:
+        return Money.of((await self._money(info)).refunded, self.currency)
+
+    @strawberry.field(description="Held on cards and not yet captured or released (with "
+                                  "`COMMERCE_PAYMENT_CAPTURE=MANUAL`, until staff capture it "
+                                  "with `paymentCapture`).")
+    async def amount_authorized(self, info: Info) -> Money:
+        return Money.of((await self._money(info)).authorized, self.currency)
+
+    async def _money(self, info: Info) -> Totals:
         rows = await info.context.loaders.payment_transactions_by_order_id.load(self.pk)
-        refunded = totals(Movement(TransactionKind(r.kind), r.amount) for r in rows).refunded
-        return Money.of(refunded, self.currency)
+        # Pending and failed attempts moved nothing.
+        return totals(Movement(TransactionKind(r.kind), r.amount, r.payment_id)
+                      for r in rows if r.status == "SUCCESS")
 
     @strawberry.field(description="Payments recorded on the order, oldest first, with their "
                                   "transactions. Staff with MANAGE_ORDERS or MANAGE_PAYMENTS "
