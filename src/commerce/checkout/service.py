@@ -35,7 +35,9 @@ from commerce.shared.clock import utcnow
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError, Problems
 
+# What checkoutComplete takes without a card gateway; CARD goes through checkoutPaymentCreate.
 PAYMENT_METHODS = ("BANK_TRANSFER", "CASH_ON_DELIVERY")
+CARD = "CARD"
 ORDER_NUMBER_START = 1001
 
 
@@ -54,35 +56,51 @@ async def complete_checkout(db: Database, cart_token: str, *, settings: Settings
     ``system`` says the caller acts for the cart's owner without one (the demo seed)."""
     reachable = true() if system else reachable_carts(viewer)
     async with db.transaction() as session:
-        cart = await _lock_cart(session, cart_token, kind, reachable)
+        cart = await lock_cart(session, cart_token, kind, reachable)
         if cart.completed_at is not None:
             existing = (await session.execute(
                 select(Order.id, Order.token).where(Order.cart_id == cart.id))).one()
             return PlacedOrder(existing.id, existing.token, created=False)
         now = utcnow()
         lines = await load_lines(session_fetch(session), cart.id)
-        q = await quote(session_fetch(session), _view(cart), currency=settings.currency,
+        q = await quote(session_fetch(session), cart_view(cart), currency=settings.currency,
                         prices_include_tax=settings.prices_include_tax, now=now, lines=lines)
         method = payment_method or cart.payment_method or "BANK_TRANSFER"
-        _validate(cart, q, method)
-        order_id, token, line_ids = await _insert_order(session, cart, q, method, viewer,
-                                                        settings, now)
-        await _allocate(session, order_id, lines, line_ids, viewer)
-        if q.discount is not None:
-            await _use_discount(session, q, order_id, cart.email or "")
-        number = await _number_order(session, order_id, cart)
-        await add_event(session, order_id, OrderEventType.PLACED,
-                        actor_id=viewer.user_id if viewer else None,
-                        message=f"Order placed ({method.replace('_', ' ').lower()})",
-                        data={"total": q.breakdown.total, "currency": q.currency})
-        await emit_many(session, [
-            ("order.placed", "Order", order_id,
-             _placed_payload(order_id, number, cart, q, method, viewer, settings)),
-            ("cart.completed", "Cart", cart.id,
-             {"cart_id": cart.id, "kind": cart.kind, "channel": cart.channel,
-              "user_id": cart.user_id, "order_id": order_id})])
-        cart.completed_at = now
+        if method == CARD:
+            raise DomainError.one(
+                ErrorCode.PAYMENT_NOT_COMPLETED,
+                "this cart pays by card: start the payment with checkoutPaymentCreate, pay, "
+                "then complete the checkout", ["cartId"])
+        validate(cart, q, method)
+        order_id, token = await place_order(session, cart, lines, q, method, viewer=viewer,
+                                            settings=settings, now=now)
         return PlacedOrder(order_id, token, created=True)
+
+
+async def place_order(session: AsyncSession, cart: Cart, lines: list[QuoteLine], q: Quote,
+                      method: str, *, viewer: Viewer | None, settings: Settings,
+                      now: datetime) -> tuple[int, str]:
+    """Insert the order of a validated, locked cart, allocate its stock, count its discount
+    use, number it, record it and mark the cart completed; returns (order id, token).
+    Raises DomainError (e.g. INSUFFICIENT_STOCK) and the caller's transaction rolls back."""
+    order_id, token, line_ids = await _insert_order(session, cart, q, method, viewer,
+                                                    settings, now)
+    await _allocate(session, order_id, lines, line_ids, viewer)
+    if q.discount is not None:
+        await _use_discount(session, q, order_id, cart.email or "")
+    number = await _number_order(session, order_id, cart)
+    await add_event(session, order_id, OrderEventType.PLACED,
+                    actor_id=viewer.user_id if viewer else None,
+                    message=f"Order placed ({method.replace('_', ' ').lower()})",
+                    data={"total": q.breakdown.total, "currency": q.currency})
+    await emit_many(session, [
+        ("order.placed", "Order", order_id,
+         _placed_payload(order_id, number, cart, q, method, viewer, settings)),
+        ("cart.completed", "Cart", cart.id,
+         {"cart_id": cart.id, "kind": cart.kind, "channel": cart.channel,
+          "user_id": cart.user_id, "order_id": order_id})])
+    cart.completed_at = now
+    return order_id, token
 
 
 def _customer_id(cart: Cart, viewer: Viewer | None) -> int | None:
@@ -114,9 +132,12 @@ def _placed_payload(order_id: int, number: str, cart: Cart, q: Quote, method: st
     }
 
 
-async def _lock_cart(session: AsyncSession, token: str, kind: str,
-                     reachable: ColumnElement[bool]) -> Cart:
-    statement = select(Cart).where(Cart.token == token, Cart.kind == kind, reachable)
+async def lock_cart(session: AsyncSession, token: str, kind: str,
+                    reachable: ColumnElement[bool], *, cart_id: int | None = None) -> Cart:
+    """The cart, locked for the rest of the transaction; by ``cart_id`` instead of the token
+    when the caller found it through its payment (webhooks)."""
+    match = Cart.id == cart_id if cart_id is not None else Cart.token == token
+    statement = select(Cart).where(match, Cart.kind == kind, reachable)
     if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update()
     cart = (await session.execute(statement)).scalar_one_or_none()
@@ -125,13 +146,13 @@ async def _lock_cart(session: AsyncSession, token: str, kind: str,
     return cart
 
 
-def _view(cart: Cart) -> CartView:
+def cart_view(cart: Cart) -> CartView:
     return CartView(id=cart.id, email=cart.email, shipping_address=cart.shipping_address,
                     shipping_method_id=cart.shipping_method_id,
                     discount_code=cart.discount_code)
 
 
-def _validate(cart: Cart, q: Quote, payment_method: str) -> None:
+def validate(cart: Cart, q: Quote, payment_method: str) -> None:
     problems = Problems()
     if not q.lines:
         problems.add(ErrorCode.CART_EMPTY, "the cart has no lines")
@@ -154,7 +175,7 @@ def _validate(cart: Cart, q: Quote, payment_method: str) -> None:
             problems.add(ErrorCode.PRODUCT_UNAVAILABLE,
                          f"{line.product_name} is no longer for sale; remove it",
                          ["lines", str(index)])
-    if payment_method not in PAYMENT_METHODS:
+    if payment_method not in (*PAYMENT_METHODS, CARD):
         problems.add(ErrorCode.INVALID,
                      f"payment method must be one of {', '.join(PAYMENT_METHODS)}",
                      ["paymentMethod"])

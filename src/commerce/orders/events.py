@@ -21,6 +21,8 @@ class OrderEventType(StrEnum):
     STATUS_CHANGED = "STATUS_CHANGED"
     ADDRESS_UPDATED = "ADDRESS_UPDATED"
     STOCK_RELEASED = "STOCK_RELEASED"
+    DISPUTE_OPENED = "DISPUTE_OPENED"
+    DISPUTE_CLOSED = "DISPUTE_CLOSED"
 
 
 async def add_event(session: AsyncSession, order_id: int, type: OrderEventType, *,

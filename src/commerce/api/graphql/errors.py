@@ -52,6 +52,13 @@ describe_values(ErrorCode, {
                                      "(in total or for this customer).",
     ErrorCode.DISCOUNT_CODE_MIN_SUBTOTAL: "The subtotal is below the discount code's minimum.",
     ErrorCode.OUT_OF_STOCK: "No units of the variant are available.",
+    ErrorCode.CARD_DECLINED: "The card was declined; the message carries the processor's "
+                             "decline code. Try another card.",
+    ErrorCode.PAYMENT_FAILED: "The payment processor refused the operation.",
+    ErrorCode.PAYMENT_NOT_COMPLETED: "The card payment has not succeeded (yet): pay first, "
+                                     "or wait while it is processing.",
+    ErrorCode.PAYMENT_GATEWAY_UNAVAILABLE: "The payment processor could not be reached; "
+                                           "nothing was charged twice. Try again.",
 })
 
 

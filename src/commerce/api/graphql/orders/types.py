@@ -81,6 +81,10 @@ describe_values(OrderEventType, {
     OrderEventType.STATUS_CHANGED: "The order's status changed (hold or release).",
     OrderEventType.ADDRESS_UPDATED: "Staff changed the shipping or billing address.",
     OrderEventType.STOCK_RELEASED: "Stock allocated to the order was released.",
+    OrderEventType.DISPUTE_OPENED: "The customer's bank opened a card dispute; an open order "
+                                   "was put on hold.",
+    OrderEventType.DISPUTE_CLOSED: "A card dispute closed: won (the hold it caused is "
+                                   "released) or lost (the chargeback is recorded).",
 })
 
 # Staff who may see who placed an order and who acted on it.
