@@ -85,7 +85,7 @@ async def place_order(session: AsyncSession, cart: Cart, lines: list[QuoteLine],
     Raises DomainError (e.g. INSUFFICIENT_STOCK) and the caller's transaction rolls back."""
     order_id, token, line_ids = await _insert_order(session, cart, q, method, viewer,
                                                     settings, now)
-    await _allocate(session, order_id, lines, line_ids, viewer)
+    await _allocate(session, order_id, cart.id, lines, line_ids, viewer, now)
     if q.discount is not None:
         await _use_discount(session, q, order_id, cart.email or "")
     number = await _number_order(session, order_id, cart)
@@ -256,13 +256,16 @@ async def _number_order(session: AsyncSession, order_id: int, cart: Cart) -> str
     return number
 
 
-async def _allocate(session: AsyncSession, order_id: int, lines: list[QuoteLine],
-                    line_ids: dict[int, int], viewer: Viewer | None) -> None:
+async def _allocate(session: AsyncSession, order_id: int, cart_id: int, lines: list[QuoteLine],
+                    line_ids: dict[int, int], viewer: Viewer | None, now: datetime) -> None:
+    """Units reserved for this cart (card payment in progress) are its to take, and are
+    consumed; units other carts hold live are not available."""
     demands = [Demand(line.variant_id, line.quantity, backorder=line.allow_backorder)
                for line in lines if line.track_inventory]
     try:
         takes = await allocate(session, demands, order_id=order_id,
-                               actor_id=viewer.user_id if viewer else None)
+                               actor_id=viewer.user_id if viewer else None, cart_id=cart_id,
+                               now=now)
     except InsufficientStock as exc:
         by_variant = {line.variant_id: (i, line) for i, line in enumerate(lines)}
         problems = Problems()
