@@ -288,6 +288,8 @@ async def settle_intent(db: Database, gateway: PaymentGateway, intent: Intent, *
     shopper must be told something (declined, refunded for lack of stock)."""
     if intent.status in (IntentStatus.SUCCEEDED, IntentStatus.REQUIRES_CAPTURE):
         return await _place_paid(db, gateway, intent, settings=settings, viewer=viewer)
+    # Recorded first (committed), told after: raising inside would roll the record back.
+    told: DomainError | None = None
     async with db.transaction() as session:
         payment = await _payment_for(session, intent)
         if payment is None:
@@ -301,15 +303,17 @@ async def settle_intent(db: Database, gateway: PaymentGateway, intent: Intent, *
                 payment.status = PaymentRecordStatus.VOIDED.value
                 if payment.cart_id is not None:
                     await reservations.release(session, payment.cart_id)
-            raise DomainError.one(ErrorCode.PAYMENT_NOT_COMPLETED,
-                                  "the card payment was canceled; start a new one with "
-                                  "checkoutPaymentCreate", ["cartId"])
-        if intent.decline_code or intent.failure_message:
+            told = DomainError.one(ErrorCode.PAYMENT_NOT_COMPLETED,
+                                   "the card payment was canceled; start a new one with "
+                                   "checkoutPaymentCreate", ["cartId"])
+        elif intent.decline_code or intent.failure_message:
             await _record_failure(session, payment, intent)
-            raise DomainError.one(
+            told = DomainError.one(
                 ErrorCode.CARD_DECLINED,
                 f"{intent.failure_message or 'the card was declined'}"
                 f" ({intent.decline_code or 'declined'}); try another card", ["cartId"])
+    if told is not None:
+        raise told
     if intent.status is IntentStatus.PROCESSING:
         raise DomainError.one(ErrorCode.PAYMENT_NOT_COMPLETED,
                               "the payment is being processed; the order is placed as soon "
@@ -447,6 +451,13 @@ async def _return_money(db: Database, gateway: PaymentGateway, intent: Intent, h
     async with db.transaction() as session:
         payment = await _payment_for(session, intent)
         assert payment is not None
+        earlier = (await session.execute(select(PaymentTransaction).where(
+            PaymentTransaction.idempotency_key == f"commerce-payment-{payment.id}-return"))
+        ).scalar_one_or_none()
+        if earlier is not None and earlier.status == TransactionStatus.SUCCESS.value:
+            # Returned before (a repeated completion, a late webhook): only tell again.
+            raise _returned(captured, held, payment.currency, earlier.psp_reference,
+                            earlier.reason or reason, code)
         if captured:
             await add_transaction(
                 session, payment_id=payment.id, order_id=None, kind=TransactionKind.CAPTURE,
@@ -491,7 +502,12 @@ async def _return_money(db: Database, gateway: PaymentGateway, intent: Intent, h
                 "payment_id": payment_id, "cart_id": cart_id, "amount": held,
                 "currency": currency, "kind": kind.value, "psp_reference": reference,
                 "reason": reason, "pending_transaction": pending})
+    raise _returned(captured, held, currency, reference, reason, code)
+
+
+def _returned(captured: bool, held: int, currency: str, reference: str, reason: str,
+              code: ErrorCode) -> DomainError:
     money = format_money(held, currency)
     told = (f"; your payment of {money} has been refunded (refund {reference})" if captured
             else f"; the {money} held on your card has been released")
-    raise DomainError.one(code, f"{reason}{told}", ["cartId"])
+    return DomainError.one(code, f"{reason}{told}", ["cartId"])

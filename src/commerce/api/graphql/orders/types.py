@@ -91,15 +91,19 @@ describe_values(OrderEventType, {
 _PEOPLE_VIEWERS = (Permission.MANAGE_ORDERS, Permission.MANAGE_CUSTOMERS)
 
 
-@strawberry.enum(description="How the customer pays. Both are \"pay later\": the order awaits "
-                             "payment until staff mark it as paid.")
+@strawberry.enum(description="How the customer pays: later (bank transfer, cash on delivery: "
+                             "the order awaits payment until staff record it), or by card at "
+                             "checkout.")
 class PaymentMethod(Enum):
     BANK_TRANSFER = "BANK_TRANSFER"
     CASH_ON_DELIVERY = "CASH_ON_DELIVERY"
+    CARD = "CARD"
 
 
 describe_values(PaymentMethod, {
     PaymentMethod.BANK_TRANSFER: "The customer pays by bank transfer (the default).",
+    PaymentMethod.CARD: "The customer paid by card at checkout (`checkoutPaymentCreate`); "
+                        "not accepted by `checkoutComplete` itself.",
     PaymentMethod.CASH_ON_DELIVERY: "The customer pays the carrier on delivery.",
 })
 
