@@ -278,7 +278,10 @@ async def test_checkout_and_webhook_racing_make_one_order(
                          *[deliver(card_client, fake_stripe, e) for e in events],
                          *[deliver(card_client, fake_stripe, e) for e in events])
     assert await count(db, Order) == 5
-    assert await count(db, PaymentTransaction) == 5
+    async with db.transaction() as s:
+        rows = (await s.execute(select(PaymentTransaction.kind, PaymentTransaction.status,
+                                       PaymentTransaction.idempotency_key))).all()
+    assert len(rows) == 5, rows
     assert await stock_of(db, variant) == (50, 5)
 
 

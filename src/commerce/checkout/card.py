@@ -274,9 +274,13 @@ def _card_values(intent: Intent) -> dict[str, object]:
     return values
 
 
-async def _payment_for(session: AsyncSession, intent: Intent) -> Payment | None:
-    return (await session.execute(select(Payment).where(
-        Payment.gateway == GATEWAY, Payment.psp_reference == intent.id))).scalar_one_or_none()
+async def _payment_for(session: AsyncSession, intent: Intent, *,
+                       fresh: bool = False) -> Payment | None:
+    statement = select(Payment).where(Payment.gateway == GATEWAY,
+                                      Payment.psp_reference == intent.id)
+    if fresh:
+        statement = statement.execution_options(populate_existing=True)
+    return (await session.execute(statement)).scalar_one_or_none()
 
 
 async def settle_intent(db: Database, gateway: PaymentGateway, intent: Intent, *,
@@ -348,10 +352,14 @@ async def _place_paid(db: Database, gateway: PaymentGateway, intent: Intent, *,
             else intent.amount_capturable)
     try:
         async with db.transaction() as session:
-            payment = await _payment_for(session, intent)
-            if payment is None or payment.cart_id is None:
+            found = await _payment_for(session, intent)
+            if found is None or found.cart_id is None:
                 return None  # not ours (another system on the same Stripe account)
-            cart = await lock_cart(session, "", "CART", true(), cart_id=payment.cart_id)
+            cart = await lock_cart(session, "", "CART", true(), cart_id=found.cart_id)
+            # Read again under the cart's lock: a placement that held it may have linked the
+            # payment to its order meanwhile (the first read can predate that commit).
+            payment = await _payment_for(session, intent, fresh=True)
+            assert payment is not None
             if payment.order_id is not None or cart.completed_at is not None:
                 order = (await session.execute(select(Order).where(
                     Order.cart_id == cart.id))).scalar_one()
@@ -449,8 +457,16 @@ async def _return_money(db: Database, gateway: PaymentGateway, intent: Intent, h
     captured = intent.status is IntentStatus.SUCCEEDED
     kind = TransactionKind.REFUND if captured else TransactionKind.VOID
     async with db.transaction() as session:
-        payment = await _payment_for(session, intent)
+        found = await _payment_for(session, intent)
+        assert found is not None and found.cart_id is not None
+        # Under the cart's lock, like placing: never give back the money of a placed order.
+        await lock_cart(session, "", "CART", true(), cart_id=found.cart_id)
+        payment = await _payment_for(session, intent, fresh=True)
         assert payment is not None
+        if payment.order_id is not None:
+            order = (await session.execute(select(Order.id, Order.token).where(
+                Order.id == payment.order_id))).one()
+            return PlacedOrder(order.id, order.token, created=False)
         earlier = (await session.execute(select(PaymentTransaction).where(
             PaymentTransaction.idempotency_key == f"commerce-payment-{payment.id}-return"))
         ).scalar_one_or_none()
