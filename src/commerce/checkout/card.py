@@ -326,24 +326,32 @@ async def settle_intent(db: Database, gateway: PaymentGateway, intent: Intent, *
 
 
 async def _record_failure(session: AsyncSession, payment: Payment, intent: Intent) -> None:
-    """A failed attempt, once per distinct failure (fraud screening counts them)."""
-    failure = f"{intent.decline_code or ''}:{intent.failure_message or ''}"
-    if f"{payment.failure_code}:{payment.failure_message}" == failure[:565]:
+    await record_failed_attempt(session, payment, charge_id=intent.failure_charge_id,
+                                decline_code=intent.decline_code,
+                                message=intent.failure_message)
+
+
+async def record_failed_attempt(session: AsyncSession, payment: Payment, *,
+                                charge_id: str | None, decline_code: str | None,
+                                message: str | None) -> None:
+    """A failed attempt, once per failed charge whoever reports it (checkout, webhook);
+    fraud screening counts them."""
+    if charge_id is None:
+        # No charge id (not a card error): one record per distinct failure text.
+        charge_id = f"{payment.psp_reference}:{decline_code}:{message}"[:100]
+    added = await add_transaction(
+        session, payment_id=payment.id, order_id=payment.order_id,
+        kind=TransactionKind.AUTHORIZE, amount=payment.amount, currency=payment.currency,
+        status=TransactionStatus.FAILED, idempotency_key=f"stripe:{charge_id}:failed",
+        psp_reference=payment.psp_reference, reason=(message or "")[:500])
+    if added is None:
         return
-    payment.failure_code = (intent.decline_code or "")[:64]
-    payment.failure_message = (intent.failure_message or "")[:500]
-    attempts = (await session.execute(select(PaymentTransaction.id).where(
-        PaymentTransaction.payment_id == payment.id,
-        PaymentTransaction.status == TransactionStatus.FAILED.value))).all()
-    await add_transaction(
-        session, payment_id=payment.id, order_id=None, kind=TransactionKind.AUTHORIZE,
-        amount=payment.amount, currency=payment.currency, status=TransactionStatus.FAILED,
-        idempotency_key=f"stripe:{intent.id}:failed:{len(attempts) + 1}",
-        psp_reference=intent.id, reason=(intent.failure_message or "")[:500])
+    payment.failure_code = (decline_code or "")[:64]
+    payment.failure_message = (message or "")[:500]
     await emit(session, "payment.failed", "Payment", payment.id, {
-        "payment_id": payment.id, "cart_id": payment.cart_id, "amount": payment.amount,
-        "currency": payment.currency, "decline_code": intent.decline_code,
-        "message": intent.failure_message})
+        "payment_id": payment.id, "cart_id": payment.cart_id, "order_id": payment.order_id,
+        "amount": payment.amount, "currency": payment.currency,
+        "decline_code": decline_code, "message": message})
 
 
 async def _place_paid(db: Database, gateway: PaymentGateway, intent: Intent, *,

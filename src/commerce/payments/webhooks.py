@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from commerce.checkout.card import settle_intent
+from commerce.checkout.card import record_failed_attempt, settle_intent
 from commerce.db.database import Database
 from commerce.db.models import Payment, PaymentTransaction, WebhookEvent
 from commerce.events.outbox import emit
@@ -108,6 +108,26 @@ async def _intent_changed(db: Database, gateway: PaymentGateway, settings: Setti
     await _settle(db, gateway, settings, intent)
 
 
+async def _intent_failed(db: Database, gateway: PaymentGateway, settings: Settings,
+                         obj: Mapping[str, Any]) -> None:
+    """The failed attempt is a fact of the event itself (the intent may have succeeded with
+    another card since), keyed by the failed charge, so arriving late still records it."""
+    error = obj.get("last_payment_error")
+    intent_id = obj.get("id")
+    if isinstance(error, Mapping) and isinstance(intent_id, str):
+        async with db.transaction() as session:
+            payment = (await session.execute(select(Payment).where(
+                Payment.gateway == SOURCE, Payment.psp_reference == intent_id)
+            )).scalar_one_or_none()
+            if payment is not None:
+                charge = error.get("charge")
+                await record_failed_attempt(
+                    session, payment, charge_id=charge if isinstance(charge, str) else None,
+                    decline_code=error.get("decline_code") or error.get("code"),
+                    message=error.get("message"))
+    await _intent_changed(db, gateway, settings, obj)
+
+
 async def _settle(db: Database, gateway: PaymentGateway, settings: Settings,
                   intent: Intent) -> None:
     try:
@@ -122,7 +142,8 @@ async def _charge_refunded(db: Database, gateway: PaymentGateway, settings: Sett
                            obj: Mapping[str, Any]) -> None:
     intent_id = obj.get("payment_intent")
     if isinstance(intent_id, str):
-        await sync_refunds(db, await gateway.retrieve_intent(intent_id))
+        # Settling first: a refund reported before the success still finds its order.
+        await _settle(db, gateway, settings, await gateway.retrieve_intent(intent_id))
 
 
 async def sync_refunds(db: Database, intent: Intent) -> None:
@@ -172,8 +193,13 @@ async def sync_refunds(db: Database, intent: Intent) -> None:
 async def _dispute(db: Database, gateway: PaymentGateway, settings: Settings,
                    obj: Mapping[str, Any]) -> None:
     dispute_id = obj.get("id")
-    if isinstance(dispute_id, str):
-        await apply_dispute(db, await gateway.retrieve_dispute(dispute_id))
+    if not isinstance(dispute_id, str):
+        return
+    dispute = await gateway.retrieve_dispute(dispute_id)
+    if dispute.intent_id is not None:
+        # A dispute reported before the payment's success still finds its order.
+        await _settle(db, gateway, settings, await gateway.retrieve_intent(dispute.intent_id))
+    await apply_dispute(db, dispute)
 
 
 _CLOSED = {"won", "lost", "warning_closed"}
@@ -243,7 +269,7 @@ Handler = Callable[[Database, PaymentGateway, Settings, Mapping[str, Any]], Awai
 _HANDLERS: dict[str, Handler] = {
     "payment_intent.succeeded": _intent_changed,
     "payment_intent.amount_capturable_updated": _intent_changed,
-    "payment_intent.payment_failed": _intent_changed,
+    "payment_intent.payment_failed": _intent_failed,
     "payment_intent.canceled": _intent_changed,
     "payment_intent.processing": _intent_changed,
     "charge.refunded": _charge_refunded,

@@ -205,5 +205,15 @@ def _intent(data: Mapping[str, Any]) -> Intent:
         card=card, risk_level=outcome.get("risk_level"), risk_score=outcome.get("risk_score"),
         decline_code=error.get("decline_code") or error.get("code") or None,
         failure_message=error.get("message") or None,
+        failure_charge_id=_charge_id(error.get("charge")),
         refunds=refunds,
     )
+
+
+def _charge_id(value: Any) -> str | None:
+    """``last_payment_error.charge``: an id, or the charge itself when expanded."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return str(value["id"])
+    return None
