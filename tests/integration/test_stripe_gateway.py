@@ -107,6 +107,17 @@ async def test_a_lost_response_is_replayed_by_the_retry_not_applied_twice(
     assert len(fake_stripe.requests) == 2
 
 
+async def test_a_dropped_connection_after_apply_is_retried_with_the_same_key(
+        gateway: StripeGateway, fake_stripe: FakeStripe) -> None:
+    intent_id = await _paid(gateway, fake_stripe, manual=True)
+    fake_stripe.fail_next("POST", f"/v1/payment_intents/{intent_id}/capture", status=0,
+                          after_apply=True)
+    captured = await gateway.capture(intent_id, amount=1000, idempotency_key="k-cap")
+    assert captured.amount_received == 1000
+    captures = [r for r in fake_stripe.requests if r.path.endswith("/capture")]
+    assert [r.idempotency_key for r in captures] == ["k-cap", "k-cap"]
+
+
 async def test_a_lost_refund_response_refunds_once(gateway: StripeGateway,
                                                    fake_stripe: FakeStripe) -> None:
     intent_id = await _paid(gateway, fake_stripe)
