@@ -5,7 +5,7 @@ with ``expand``, confirm, capture, cancel), refunds and disputes, with Stripe's 
 requests, JSON shapes, error bodies and idempotency (same key + same parameters replays the
 first answer; different parameters -> 400 ``idempotency_error``). Test controls are Python
 methods: ``requests``, ``fail_next``, ``pay``, ``refund_outside``, ``open_dispute``,
-``close_dispute``, ``event``, ``sign``, ``reset``.
+``close_dispute``, ``intent``, ``charge``, ``event``, ``sign``, ``reset``.
 
 Everything happens under one lock, so concurrent requests are applied one at a time (like
 Stripe's per-object locking) and the fake is deterministic for a given request order.
@@ -224,6 +224,12 @@ class FakeStripe:
         with self._lock:
             return self._render_intent(self.intents[intent_id],
                                        ["latest_charge", "latest_charge.refunds"])
+
+    def charge(self, intent_id: str) -> dict[str, Any]:
+        """The intent's latest charge with its refunds, as ``charge.*`` events carry it."""
+        with self._lock:
+            return self._render_charge(self.charges[self.intents[intent_id]["latest_charge"]],
+                                       with_refunds=True)
 
     def event(self, type: str, obj: dict[str, Any]) -> dict[str, Any]:
         """An event as Stripe would deliver it, with a fresh ``evt_`` id."""
