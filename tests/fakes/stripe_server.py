@@ -5,7 +5,7 @@ with ``expand``, confirm, capture, cancel), refunds and disputes, with Stripe's 
 requests, JSON shapes, error bodies and idempotency (same key + same parameters replays the
 first answer; different parameters -> 400 ``idempotency_error``). Test controls are Python
 methods: ``requests``, ``fail_next``, ``pay``, ``refund_outside``, ``open_dispute``,
-``close_dispute``, ``event``, ``sign``, ``reset``.
+``close_dispute``, ``intent``, ``charge``, ``event``, ``sign``, ``reset``.
 
 Everything happens under one lock, so concurrent requests are applied one at a time (like
 Stripe's per-object locking) and the fake is deterministic for a given request order.
@@ -18,6 +18,7 @@ import hmac
 import itertools
 import json
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -171,7 +172,8 @@ class FakeStripe:
     def fail_next(self, method: str, path_prefix: str, status: int = 500, times: int = 1,
                   *, after_apply: bool = False) -> None:
         """Answer the next ``times`` requests matching ``method`` and ``path_prefix`` with
-        ``status`` in Stripe's error shape. By default before applying them (nothing
+        ``status`` in Stripe's error shape, or with ``status=0`` by closing the connection
+        without an answer (a network failure). By default before applying them (nothing
         happens); with ``after_apply`` the request takes effect (and is remembered under
         its idempotency key) and only the response is lost."""
         with self._lock:
@@ -223,6 +225,12 @@ class FakeStripe:
             return self._render_intent(self.intents[intent_id],
                                        ["latest_charge", "latest_charge.refunds"])
 
+    def charge(self, intent_id: str) -> dict[str, Any]:
+        """The intent's latest charge with its refunds, as ``charge.*`` events carry it."""
+        with self._lock:
+            return self._render_charge(self.charges[self.intents[intent_id]["latest_charge"]],
+                                       with_refunds=True)
+
     def event(self, type: str, obj: dict[str, Any]) -> dict[str, Any]:
         """An event as Stripe would deliver it, with a fresh ``evt_`` id."""
         with self._lock:
@@ -243,7 +251,7 @@ class FakeStripe:
 
     def handle(self, method: str, path: str, headers: dict[str, str],
                form: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
-        """One request: (status, JSON body, extra headers). ``None`` body = drop."""
+        """One request: (status, JSON body, extra headers); status 0 = drop the connection."""
         with self._lock:
             self._requests.append(RecordedRequest(method, path, headers, form))
             failure = self._take_failure(method, path)
@@ -566,6 +574,10 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         status, payload, extra = self.stripe.handle(method, url.path, headers,
                                                     parse_form(pairs))
+        if status == 0:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from commerce.integrations.stripe.gateway import StripeGateway
@@ -105,6 +107,17 @@ async def test_a_lost_response_is_replayed_by_the_retry_not_applied_twice(
                                          metadata={}, idempotency_key="k-lost")
     assert list(fake_stripe.intents) == [intent.id]
     assert len(fake_stripe.requests) == 2
+
+
+async def test_a_dropped_connection_after_apply_is_retried_with_the_same_key(
+        gateway: StripeGateway, fake_stripe: FakeStripe) -> None:
+    intent_id = await _paid(gateway, fake_stripe, manual=True)
+    fake_stripe.fail_next("POST", f"/v1/payment_intents/{intent_id}/capture", status=0,
+                          after_apply=True)
+    captured = await gateway.capture(intent_id, amount=1000, idempotency_key="k-cap")
+    assert captured.amount_received == 1000
+    captures = [r for r in fake_stripe.requests if r.path.endswith("/capture")]
+    assert [r.idempotency_key for r in captures] == ["k-cap", "k-cap"]
 
 
 async def test_a_lost_refund_response_refunds_once(gateway: StripeGateway,
@@ -250,12 +263,28 @@ async def test_refunds_partial_then_full_and_never_more(gateway: StripeGateway,
     assert again.value.code == "INVALID_STATE"
 
 
+async def test_concurrent_refunds_never_exceed_the_captured_amount(
+        gateway: StripeGateway, fake_stripe: FakeStripe) -> None:
+    intent_id = await _paid(gateway, fake_stripe)
+    results = await asyncio.gather(*(
+        gateway.refund(intent_id, amount=1000, reason="x", idempotency_key=f"k-{i}")
+        for i in range(10)), return_exceptions=True)
+    refused = [r for r in results if isinstance(r, GatewayError)]
+    assert len(refused) == 5 and len(fake_stripe.refunds) == 5
+    assert fake_stripe.charge(intent_id)["amount_refunded"] == 5000
+
+
 async def test_a_refund_made_in_the_dashboard_shows_in_the_intent(
         gateway: StripeGateway, fake_stripe: FakeStripe) -> None:
     intent_id = await _paid(gateway, fake_stripe)
-    fake_stripe.refund_outside(intent_id, 1200)
+    outside = fake_stripe.refund_outside(intent_id, 1200)
     intent = await gateway.retrieve_intent(intent_id)
-    assert [r.amount for r in intent.refunds] == [1200]
+    assert [(r.id, r.amount) for r in intent.refunds] == [(outside["id"], 1200)]
+    # What a charge.refunded event would carry.
+    charge = fake_stripe.charge(intent_id)
+    assert charge["amount_refunded"] == 1200 and charge["refunds"]["data"][0] == outside
+    event = fake_stripe.event("charge.refunded", charge)
+    assert event["id"].startswith("evt_") and event["data"]["object"] == charge
 
 
 async def test_a_reused_key_with_other_parameters_is_refused(

@@ -118,7 +118,7 @@ class StripeGateway:
         intent = data.get("payment_intent")
         if isinstance(intent, Mapping):
             intent = intent.get("id")
-        return DisputeInfo(id=data["id"], intent_id=intent or None, amount=data["amount"],
+        return DisputeInfo(id=data["id"], intent_id=intent or None, amount=int(data["amount"]),
                            currency=str(data["currency"]).upper(), status=data["status"],
                            reason=data.get("reason") or "")
 
@@ -129,7 +129,7 @@ class StripeGateway:
         except stripe.CardError as exc:
             raise _declined(exc) from exc
         except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
-            raise GatewayUnavailable(f"Stripe is unreachable: {exc.user_message or exc}") \
+            raise GatewayUnavailable(f"Stripe is unreachable or busy: {exc.user_message or exc}") \
                 from exc
         except stripe.StripeError as exc:
             status = exc.http_status or 0
@@ -165,12 +165,6 @@ def _code(exc: stripe.StripeError) -> str:
             exc, stripe.IdempotencyError):
         return "INVALID"
     return "PAYMENT_FAILED"
-
-
-def _id(value: Any) -> str | None:
-    if isinstance(value, Mapping):
-        return str(value["id"])
-    return str(value) if value else None
 
 
 def _refund(data: Mapping[str, Any]) -> RefundInfo:
