@@ -554,6 +554,9 @@ def _unexpected_state(intent: dict[str, Any], action: str) -> Exception:
 class _Handler(BaseHTTPRequestHandler):
     stripe: FakeStripe
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle's algorithm on, each answer
+    # waited ~40 ms for the client's delayed ACK.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self._serve("GET")
