@@ -21,6 +21,9 @@ class OrderEventType(StrEnum):
     STATUS_CHANGED = "STATUS_CHANGED"
     ADDRESS_UPDATED = "ADDRESS_UPDATED"
     STOCK_RELEASED = "STOCK_RELEASED"
+    RISK_HELD = "RISK_HELD"
+    RISK_APPROVED = "RISK_APPROVED"
+    RISK_REJECTED = "RISK_REJECTED"
 
 
 async def add_event(session: AsyncSession, order_id: int, type: OrderEventType, *,

@@ -23,6 +23,7 @@ from commerce.orders.state import (
     can_cancel,
     order_transition,
 )
+from commerce.payments.gateway import PaymentGateway
 from commerce.payments.service import MAX_REFERENCE, record_payment
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError
@@ -35,9 +36,12 @@ def _invalid(exc: InvalidTransition) -> DomainError:
 
 
 async def cancel_order(db: Database, order_id: int, *, actor_id: int | None,
-                       reason: str = "") -> None:
+                       reason: str = "", gateway: PaymentGateway | None = None) -> None:
     """Cancel an unshipped order; give back exactly the stock it holds and its discount
-    code's use (the code counts one use fewer, in total and for the customer)."""
+    code's use (the code counts one use fewer, in total and for the customer).
+
+    ``gateway`` (the card gateway, for returning card money) is not used yet here: the
+    payments branch makes a paid order refundable on cancel."""
     async with db.transaction() as session:
         order = await lock_order(session, order_id)
         status = OrderStatus(order.status)

@@ -52,6 +52,8 @@ describe_values(ErrorCode, {
                                      "(in total or for this customer).",
     ErrorCode.DISCOUNT_CODE_MIN_SUBTOTAL: "The subtotal is below the discount code's minimum.",
     ErrorCode.OUT_OF_STOCK: "No units of the variant are available.",
+    ErrorCode.ORDER_NOT_ACCEPTED: "The shop could not accept this order; any payment has "
+                                  "been returned. Contact the shop.",
 })
 
 

@@ -81,6 +81,12 @@ describe_values(OrderEventType, {
     OrderEventType.STATUS_CHANGED: "The order's status changed (hold or release).",
     OrderEventType.ADDRESS_UPDATED: "Staff changed the shipping or billing address.",
     OrderEventType.STOCK_RELEASED: "Stock allocated to the order was released.",
+    OrderEventType.RISK_HELD: "Fraud screening put the new order on hold (MEDIUM risk: in "
+                              "the review queue; HIGH: about to be canceled).",
+    OrderEventType.RISK_APPROVED: "Staff approved an order held for fraud review; it is OPEN "
+                                  "again.",
+    OrderEventType.RISK_REJECTED: "Staff rejected an order held for fraud review; it was "
+                                  "canceled and any payment returned.",
 })
 
 # Staff who may see who placed an order and who acted on it.
