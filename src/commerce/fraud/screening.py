@@ -125,9 +125,16 @@ def _velocity(row: Any, prefix: str) -> Velocity:
                     payment_attempts_last_day=row.get(f"{prefix}_pd") or 0)
 
 
-async def compute_signals(session: AsyncSession, order: Any, *, now: datetime) -> OrderSignals:
+async def order_signals(session: AsyncSession, order_id: int, *,
+                        now: datetime) -> OrderSignals:
+    """What the rules look at for this order (what ``screen_new_order`` assesses)."""
+    return await _signals(session, await _load(session, order_id), now=now)
+
+
+async def _signals(session: AsyncSession, order: Any, *, now: datetime) -> OrderSignals:
     """The signals of ``order`` (a row from ``_load``), in one SELECT of scalar subqueries.
-    Counts are of OTHER orders and card payment attempts, created in the last hour/day."""
+    Counts are of OTHER orders and card payment attempts, created in the last hour/day.
+    Payment attempts are not counted per shipping address: payments carry none."""
     hour, day = now - timedelta(hours=1), now - timedelta(days=1)
     oid, email = order.id, order.email.lower()
     other_order = Order.id != oid
@@ -232,7 +239,7 @@ async def screen_new_order(session: AsyncSession, order_id: int, *, settings: Se
     level (see the module's docstring). For HIGH the caller must call ``enforce_high_risk``
     after the commit. Draft orders completed by staff are not screened."""
     order = await _load(session, order_id)
-    assessment = assess(await compute_signals(session, order, now=now), risk_settings(settings))
+    assessment = assess(await _signals(session, order, now=now), risk_settings(settings))
     status = {RiskLevel.LOW: RiskStatus.ACCEPTED, RiskLevel.MEDIUM: RiskStatus.IN_REVIEW,
               RiskLevel.HIGH: RiskStatus.CANCELED}[assessment.level]
     facts = [{"description": f.description, "sentiment": f.sentiment.value}
