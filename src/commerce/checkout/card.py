@@ -31,7 +31,9 @@ from commerce.cart.quote import Quote, QuoteLine, load_lines, quote
 from commerce.checkout.service import (
     CARD,
     PlacedOrder,
+    after_placing,
     cart_view,
+    completed_order,
     lock_cart,
     place_order,
     validate,
@@ -233,17 +235,17 @@ async def complete_card_checkout(db: Database, gateway: PaymentGateway | None,
             Cart.token == cart_token, Cart.kind == "CART", reachable_carts(viewer)))
         if row is None:
             raise DomainError.one(ErrorCode.NOT_FOUND, "no such cart", ["cartId"])
-        if row.completed_at is not None:
-            order = await reader.first(select(Order.id, Order.token).where(
-                Order.cart_id == row.id))
-            assert order is not None
-            return PlacedOrder(order.id, order.token, created=False)
+        completed = row.completed_at is not None
         payment = await reader.first(
             select(Payment.id, Payment.psp_reference).where(
                 Payment.cart_id == row.id, Payment.gateway == GATEWAY)
             .order_by(Payment.id.desc()).limit(1))
     finally:
         await reader.close()
+    if completed:
+        async with db.transaction() as session:
+            placed, rejected = await completed_order(session, row.id)
+        return await after_placing(db, placed, rejected, settings)
     if gateway is None:
         raise _no_gateway()
     if payment is None or not payment.psp_reference:
@@ -254,11 +256,11 @@ async def complete_card_checkout(db: Database, gateway: PaymentGateway | None,
         intent = await gateway.retrieve_intent(payment.psp_reference)
     except GatewayError as exc:
         raise _gateway_error(exc) from None
-    placed = await settle_intent(db, gateway, intent, settings=settings, viewer=viewer)
-    if placed is None:
+    settled = await settle_intent(db, gateway, intent, settings=settings, viewer=viewer)
+    if settled is None:
         raise DomainError.one(ErrorCode.PAYMENT_NOT_COMPLETED,
                               "the card payment has not succeeded", ["cartId"])
-    return placed
+    return settled
 
 
 def _card_values(intent: Intent) -> dict[str, object]:
@@ -375,34 +377,46 @@ async def _place_paid(db: Database, gateway: PaymentGateway, intent: Intent, *,
                     # Completed another way meanwhile (another payment, bank transfer...).
                     raise _CannotPlace("the cart was already completed without this payment",
                                        ErrorCode.CART_COMPLETED)
-                payment.order_id = order.id
                 await _record_money(session, payment, intent, held, order)
-                return PlacedOrder(order.id, order.token, created=False)
-            if await _being_returned(session, payment.id):
-                raise _CannotPlace("the payment is being returned", ErrorCode.PAYMENT_FAILED)
-            now = utcnow()
-            lines = await load_lines(session_fetch(session), cart.id)
-            q = await quote(session_fetch(session), cart_view(cart), currency=settings.currency,
-                            prices_include_tax=settings.prices_include_tax, now=now,
-                            lines=lines)
-            _check_amount(q, intent, held)
-            try:
-                validate(cart, q, CARD)
-                order_id, token = await place_order(
-                    session, cart, lines, q, CARD, viewer=viewer, settings=settings, now=now)
-            except DomainError as exc:
-                first = exc.problems[0]
-                raise _CannotPlace("; ".join(p.message for p in exc.problems),
-                                   first.code) from None
-            order = (await session.execute(select(Order).where(
-                Order.id == order_id))).scalar_one()
-            payment.order_id = order_id
-            await _record_money(session, payment, intent, held, order)
-            return PlacedOrder(order_id, token, created=True)
+                placed, rejected = await completed_order(session, cart.id)
+            else:
+                placed, rejected = await _place_new(session, cart, payment, intent, held,
+                                                    settings=settings, viewer=viewer)
     except _CannotPlace as cannot:
         # The transaction above rolled back; now the money goes back.
         return await _return_money(db, gateway, intent, held, reason=cannot.reason,
                                    code=cannot.code)
+    # HIGH risk: canceled now, the money returned, the shopper told nothing useful.
+    return await after_placing(db, placed, rejected, settings)
+
+
+async def _place_new(session: AsyncSession, cart: Cart, payment: Payment, intent: Intent,
+                     held: int, *, settings: Settings, viewer: Viewer | None
+                     ) -> tuple[PlacedOrder, bool]:
+    """Place the paid cart's order with its payment linked (``_CannotPlace`` if it may not
+    be placed: the money then goes back)."""
+    if await _being_returned(session, payment.id):
+        raise _CannotPlace("the payment is being returned", ErrorCode.PAYMENT_FAILED)
+    now = utcnow()
+    lines = await load_lines(session_fetch(session), cart.id)
+    q = await quote(session_fetch(session), cart_view(cart), currency=settings.currency,
+                    prices_include_tax=settings.prices_include_tax, now=now, lines=lines)
+    _check_amount(q, intent, held)
+
+    async def link(order_id: int) -> None:
+        order = (await session.execute(select(Order).where(Order.id == order_id))
+                 ).scalar_one()
+        payment.order_id = order_id
+        await _record_money(session, payment, intent, held, order)
+
+    try:
+        validate(cart, q, CARD)
+        return await place_order(session, cart, lines, q, CARD, viewer=viewer,
+                                 settings=settings, now=now,
+                                 client_address=payment.client_address, link_payment=link)
+    except DomainError as exc:
+        raise _CannotPlace("; ".join(p.message for p in exc.problems),
+                           exc.problems[0].code) from None
 
 
 def _check_amount(q: Quote, intent: Intent, held: int) -> None:

@@ -10,7 +10,9 @@ or not at all.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -24,11 +26,27 @@ from commerce.cart.quote import CartView, Quote, QuoteLine, load_lines, quote
 from commerce.db.counters import next_value
 from commerce.db.database import Database
 from commerce.db.fetch import session_fetch
-from commerce.db.models import Cart, DiscountCode, DiscountUsage, Order, OrderAllocation, OrderLine
+from commerce.db.models import (
+    Cart,
+    DiscountCode,
+    DiscountUsage,
+    Order,
+    OrderAllocation,
+    OrderLine,
+    OrderRisk,
+)
 from commerce.events.outbox import emit_many
+from commerce.fraud.risk import RiskLevel
+from commerce.fraud.screening import (
+    NOT_ACCEPTED_MESSAGE,
+    RiskStatus,
+    enforce_high_risk,
+    screen_new_order,
+)
 from commerce.inventory.allocation import Demand, InsufficientStock, allocate
 from commerce.orders.events import OrderEventType, add_event
 from commerce.orders.search import search_text
+from commerce.payments.gateways import gateway_for
 from commerce.settings import Settings
 from commerce.shared.addresses import AddressData, clean_address
 from commerce.shared.clock import utcnow
@@ -50,49 +68,99 @@ class PlacedOrder:
 
 async def complete_checkout(db: Database, cart_token: str, *, settings: Settings,
                             viewer: Viewer | None = None, payment_method: str | None = None,
-                            kind: str = "CART", system: bool = False) -> PlacedOrder:
+                            kind: str = "CART", system: bool = False,
+                            client_address: str = "") -> PlacedOrder:
     """Place the order of the cart with this token. ``viewer`` must be able to reach the cart
     (``cart.queries.reachable_carts``: another customer's cart is NOT_FOUND), unless
-    ``system`` says the caller acts for the cart's owner without one (the demo seed)."""
+    ``system`` says the caller acts for the cart's owner without one (the demo seed).
+    ``client_address`` is the shopper's IP address (fraud screening), "" when unknown.
+
+    A shopper's order (kind CART; not a staff draft) is fraud-screened in the same
+    transaction: MEDIUM risk places it on hold for staff (the shopper sees a placed order);
+    HIGH risk cancels it after the commit, stock released and money returned, and raises
+    ORDER_NOT_ACCEPTED with a neutral message (so does completing that cart again)."""
     reachable = true() if system else reachable_carts(viewer)
     async with db.transaction() as session:
         cart = await lock_cart(session, cart_token, kind, reachable)
         if cart.completed_at is not None:
-            existing = (await session.execute(
-                select(Order.id, Order.token).where(Order.cart_id == cart.id))).one()
-            return PlacedOrder(existing.id, existing.token, created=False)
-        now = utcnow()
-        lines = await load_lines(session_fetch(session), cart.id)
-        q = await quote(session_fetch(session), cart_view(cart), currency=settings.currency,
-                        prices_include_tax=settings.prices_include_tax, now=now, lines=lines)
-        method = payment_method or cart.payment_method or "BANK_TRANSFER"
-        if method == CARD:
-            raise DomainError.one(
-                ErrorCode.PAYMENT_NOT_COMPLETED,
-                "this cart pays by card: start the payment with checkoutPaymentCreate, pay, "
-                "then complete the checkout", ["cartId"])
-        validate(cart, q, method)
-        order_id, token = await place_order(session, cart, lines, q, method, viewer=viewer,
-                                            settings=settings, now=now)
-        return PlacedOrder(order_id, token, created=True)
+            placed, rejected = await completed_order(session, cart.id)
+        else:
+            now = utcnow()
+            lines = await load_lines(session_fetch(session), cart.id)
+            q = await quote(session_fetch(session), cart_view(cart), currency=settings.currency,
+                            prices_include_tax=settings.prices_include_tax, now=now,
+                            lines=lines)
+            method = payment_method or cart.payment_method or "BANK_TRANSFER"
+            if method == CARD:
+                raise DomainError.one(
+                    ErrorCode.PAYMENT_NOT_COMPLETED,
+                    "this cart pays by card: start the payment with checkoutPaymentCreate, "
+                    "pay, then complete the checkout", ["cartId"])
+            validate(cart, q, method)
+            placed, rejected = await place_order(
+                session, cart, lines, q, method, viewer=viewer, settings=settings, now=now,
+                client_address=client_address)
+    return await after_placing(db, placed, rejected, settings)
+
+
+async def completed_order(session: AsyncSession, cart_id: int) -> tuple[PlacedOrder, bool]:
+    """The order of a completed cart, and whether screening rejected it (HIGH risk)."""
+    existing = (await session.execute(
+        select(Order.id, Order.token, OrderRisk.status)
+        .outerjoin(OrderRisk, OrderRisk.order_id == Order.id)
+        .where(Order.cart_id == cart_id))).one()
+    return (PlacedOrder(existing.id, existing.token, created=False),
+            existing.status == RiskStatus.CANCELED)
+
+
+async def after_placing(db: Database, placed: PlacedOrder, rejected: bool,
+                        settings: Settings) -> PlacedOrder:
+    """After the commit: a HIGH-risk order is canceled (stock back, money returned) and the
+    shopper is told nothing that helps a fraudster. Canceling may call the card gateway,
+    which must not run under the cart's lock; repeating it is harmless."""
+    if rejected:
+        await enforce_high_risk(db, placed.order_id, gateway=gateway_for(settings))
+        raise DomainError.one(ErrorCode.ORDER_NOT_ACCEPTED, NOT_ACCEPTED_MESSAGE)
+    return placed
+
+
+def _ip(client_address: str) -> str:
+    """The address as ``ipaddress`` prints it (as the blocklist stores it), else as given."""
+    try:
+        return str(ipaddress.ip_address(client_address.strip()))
+    except ValueError:
+        return client_address.strip()[:64]
 
 
 async def place_order(session: AsyncSession, cart: Cart, lines: list[QuoteLine], q: Quote,
                       method: str, *, viewer: Viewer | None, settings: Settings,
-                      now: datetime) -> tuple[int, str]:
+                      now: datetime, client_address: str = "",
+                      link_payment: Callable[[int], Awaitable[None]] | None = None
+                      ) -> tuple[PlacedOrder, bool]:
     """Insert the order of a validated, locked cart, allocate its stock, count its discount
-    use, number it, record it and mark the cart completed; returns (order id, token).
-    Raises DomainError (e.g. INSUFFICIENT_STOCK) and the caller's transaction rolls back."""
+    use, screen it for fraud, number it, record it and mark the cart completed; returns the
+    order and whether screening rejected it (HIGH risk: the caller cancels it after commit,
+    see ``after_placing``). ``link_payment`` (card checkout) attaches the payment to the new
+    order before screening, which looks at the card. Raises DomainError (e.g.
+    INSUFFICIENT_STOCK) and the caller's transaction rolls back."""
     order_id, token, line_ids = await _insert_order(session, cart, q, method, viewer,
-                                                    settings, now)
+                                                    settings, now, _ip(client_address))
     await _allocate(session, order_id, cart.id, lines, line_ids, viewer, now)
     if q.discount is not None:
         await _use_discount(session, q, order_id, cart.email or "")
-    number = await _number_order(session, order_id, cart)
     await add_event(session, order_id, OrderEventType.PLACED,
                     actor_id=viewer.user_id if viewer else None,
                     message=f"Order placed ({method.replace('_', ' ').lower()})",
                     data={"total": q.breakdown.total, "currency": q.currency})
+    if link_payment is not None:
+        await link_payment(order_id)
+    # Draft orders completed by staff are not screened: staff took the order themselves
+    # and vouch for the buyer. Screened before the order number: that lock lasts to commit.
+    high = False
+    if cart.kind == "CART":
+        risk = await screen_new_order(session, order_id, settings=settings, now=now)
+        high = risk.level is RiskLevel.HIGH
+    number = await _number_order(session, order_id, cart)
     await emit_many(session, [
         ("order.placed", "Order", order_id,
          _placed_payload(order_id, number, cart, q, method, viewer, settings)),
@@ -100,7 +168,7 @@ async def place_order(session: AsyncSession, cart: Cart, lines: list[QuoteLine],
          {"cart_id": cart.id, "kind": cart.kind, "channel": cart.channel,
           "user_id": cart.user_id, "order_id": order_id})])
     cart.completed_at = now
-    return order_id, token
+    return PlacedOrder(order_id, token, created=True), high
 
 
 def _customer_id(cart: Cart, viewer: Viewer | None) -> int | None:
@@ -199,8 +267,8 @@ def _recheck_address(problems: Problems, stored: dict[str, Any]) -> None:
 
 
 async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_method: str,
-                        viewer: Viewer | None, settings: Settings,
-                        now: datetime) -> tuple[int, str, dict[int, int]]:
+                        viewer: Viewer | None, settings: Settings, now: datetime,
+                        client_address: str = "") -> tuple[int, str, dict[int, int]]:
     """Insert the order and its lines; returns (order id, token, variant id -> line id).
 
     The order gets its number last (``_number_order``): the counter's row is one lock every
@@ -226,7 +294,7 @@ async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_met
         billing_address=cart.billing_address or cart.shipping_address,
         discount_code=q.discount.code if q.discount else None,
         customer_note=cart.customer_note, attribution=cart.attribution or {},
-        search_text="",
+        search_text="", client_address=client_address,
         created_at=now, updated_at=now,
     ).returning(Order.id))).scalar_one()
     priced = {p.key: p for p in b.lines}

@@ -23,6 +23,9 @@ class OrderEventType(StrEnum):
     STOCK_RELEASED = "STOCK_RELEASED"
     DISPUTE_OPENED = "DISPUTE_OPENED"
     DISPUTE_CLOSED = "DISPUTE_CLOSED"
+    RISK_HELD = "RISK_HELD"
+    RISK_APPROVED = "RISK_APPROVED"
+    RISK_REJECTED = "RISK_REJECTED"
 
 
 async def add_event(session: AsyncSession, order_id: int, type: OrderEventType, *,

@@ -13,6 +13,7 @@ from commerce.db.database import Database
 from commerce.db.models import OrderAllocation, OrderLine
 from commerce.discounts.usage import give_back_uses
 from commerce.events.outbox import emit
+from commerce.fraud.review import in_review
 from commerce.inventory.allocation import release
 from commerce.orders.events import OrderEventType, add_event
 from commerce.orders.locking import lock_order
@@ -23,6 +24,7 @@ from commerce.orders.state import (
     can_cancel,
     order_transition,
 )
+from commerce.payments.gateway import PaymentGateway
 from commerce.payments.service import MAX_REFERENCE, record_payment
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError
@@ -35,9 +37,12 @@ def _invalid(exc: InvalidTransition) -> DomainError:
 
 
 async def cancel_order(db: Database, order_id: int, *, actor_id: int | None,
-                       reason: str = "") -> None:
+                       reason: str = "", gateway: PaymentGateway | None = None) -> None:
     """Cancel an unshipped order; give back exactly the stock it holds and its discount
-    code's use (the code counts one use fewer, in total and for the customer)."""
+    code's use (the code counts one use fewer, in total and for the customer).
+
+    ``gateway`` (the card gateway, for returning card money) is not used yet here: the
+    payments branch makes a paid order refundable on cancel."""
     async with db.transaction() as session:
         order = await lock_order(session, order_id)
         status = OrderStatus(order.status)
@@ -120,6 +125,11 @@ async def _change_status(db: Database, order_id: int, target: OrderStatus, *,
     async with db.transaction() as session:
         order = await lock_order(session, order_id)
         current = OrderStatus(order.status)
+        if target is OrderStatus.OPEN and await in_review(session, order_id):
+            # Releasing would skip the review: only approving takes it out of the queue.
+            raise DomainError.one(ErrorCode.INVALID_STATE,
+                                  "this order is held for fraud review; approve or reject it "
+                                  "(orderRiskApprove, orderRiskReject)")
         try:
             order.status = order_transition(current, target).value
         except InvalidTransition as exc:

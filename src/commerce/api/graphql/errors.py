@@ -59,6 +59,8 @@ describe_values(ErrorCode, {
                                      "or wait while it is processing.",
     ErrorCode.PAYMENT_GATEWAY_UNAVAILABLE: "The payment processor could not be reached; "
                                            "nothing was charged twice. Try again.",
+    ErrorCode.ORDER_NOT_ACCEPTED: "The shop could not accept this order; any payment has "
+                                  "been returned. Contact the shop.",
 })
 
 

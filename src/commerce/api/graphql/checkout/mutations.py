@@ -52,7 +52,8 @@ class CheckoutCompletePayload:
                                   "completed), with its token.")
     errors: list[UserError] = strawberry.field(
         description="Why no order was placed (CART_EMPTY, EMAIL_REQUIRED, "
-                    "INSUFFICIENT_STOCK...); empty on success.",
+                    "INSUFFICIENT_STOCK...; ORDER_NOT_ACCEPTED when the shop declined the "
+                    "order, any payment returned); empty on success.",
         default_factory=list)
 
 
@@ -126,7 +127,8 @@ class CheckoutMutation:
             else:
                 placed = await complete_checkout(
                     ctx.db, token, settings=ctx.settings, viewer=viewer,
-                    payment_method=input.payment_method.value if input.payment_method else None)
+                    payment_method=input.payment_method.value if input.payment_method else None,
+                    client_address=ctx.client_ip)
         except DomainError as exc:
             return CheckoutCompletePayload(errors=from_domain(exc))
         # The checkout proved it holds the cart, so it gets the order through the order's token

@@ -24,6 +24,7 @@ from commerce.api.graphql.catalog.types import ProductVariant
 from commerce.api.graphql.channels import Attribution
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.descriptions import describe_values
+from commerce.api.graphql.fraud.types import OrderRisk
 from commerce.api.graphql.money import Money
 from commerce.api.graphql.node import Node
 from commerce.api.graphql.pagination import Connection
@@ -85,6 +86,12 @@ describe_values(OrderEventType, {
                                    "was put on hold.",
     OrderEventType.DISPUTE_CLOSED: "A card dispute closed: won (the hold it caused is "
                                    "released) or lost (the chargeback is recorded).",
+    OrderEventType.RISK_HELD: "Fraud screening put the new order on hold (MEDIUM risk: in "
+                              "the review queue; HIGH: about to be canceled).",
+    OrderEventType.RISK_APPROVED: "Staff approved an order held for fraud review; it is OPEN "
+                                  "again.",
+    OrderEventType.RISK_REJECTED: "Staff rejected an order held for fraud review; it was "
+                                  "canceled and any payment returned.",
 })
 
 # Staff who may see who placed an order and who acted on it.
@@ -300,6 +307,15 @@ class Order(Node):
                 await info.context.can(Permission.MANAGE_ORDERS):
             return events
         return [e for e in events if e.type is not OrderEventType.NOTE_ADDED]
+
+    @strawberry.field(description="The fraud screening of the order and any staff decision on "
+                                  "it; null for orders placed before screening existed, staff "
+                                  "drafts, and for anyone but staff with MANAGE_ORDERS (a "
+                                  "customer never sees it).")
+    async def risk(self, info: Info) -> OrderRisk | None:
+        if not await info.context.can(Permission.MANAGE_ORDERS):
+            return None
+        return await info.context.loaders.risk_by_order_id.load(self.pk)
 
     @strawberry.field(description="The customer account; null for guest orders, and for anyone "
                                   "but staff with MANAGE_ORDERS or MANAGE_CUSTOMERS.")
