@@ -153,7 +153,7 @@ async def start_card_payment(db: Database, gateway: PaymentGateway | None, cart_
         lines = await load_lines(session_fetch(session), cart.id)
         q = await quote(session_fetch(session), cart_view(cart), currency=settings.currency,
                         prices_include_tax=settings.prices_include_tax, now=now, lines=lines)
-        validate(cart, q, CARD)
+        validate(cart, q, CARD, card=True)
         total = q.breakdown.total
         if total <= 0:
             raise DomainError.one(ErrorCode.INVALID_STATE,
@@ -410,7 +410,7 @@ async def _place_new(session: AsyncSession, cart: Cart, payment: Payment, intent
         await _record_money(session, payment, intent, held, order)
 
     try:
-        validate(cart, q, CARD)
+        validate(cart, q, CARD, card=True)
         return await place_order(session, cart, lines, q, CARD, viewer=viewer,
                                  settings=settings, now=now,
                                  client_address=payment.client_address, link_payment=link)

@@ -91,7 +91,7 @@ async def complete_checkout(db: Database, cart_token: str, *, settings: Settings
                             prices_include_tax=settings.prices_include_tax, now=now,
                             lines=lines)
             method = payment_method or cart.payment_method or "BANK_TRANSFER"
-            if method == CARD:
+            if method == CARD and kind == "CART":
                 raise DomainError.one(
                     ErrorCode.PAYMENT_NOT_COMPLETED,
                     "this cart pays by card: start the payment with checkoutPaymentCreate, "
@@ -220,7 +220,9 @@ def cart_view(cart: Cart) -> CartView:
                     discount_code=cart.discount_code)
 
 
-def validate(cart: Cart, q: Quote, payment_method: str) -> None:
+def validate(cart: Cart, q: Quote, payment_method: str, *, card: bool = False) -> None:
+    """Everything an order needs; ``card`` when the card checkout is placing it (CARD is
+    accepted only there)."""
     problems = Problems()
     if not q.lines:
         problems.add(ErrorCode.CART_EMPTY, "the cart has no lines")
@@ -243,7 +245,7 @@ def validate(cart: Cart, q: Quote, payment_method: str) -> None:
             problems.add(ErrorCode.PRODUCT_UNAVAILABLE,
                          f"{line.product_name} is no longer for sale; remove it",
                          ["lines", str(index)])
-    if payment_method not in (*PAYMENT_METHODS, CARD):
+    if payment_method not in (*PAYMENT_METHODS, *((CARD,) if card else ())):
         problems.add(ErrorCode.INVALID,
                      f"payment method must be one of {', '.join(PAYMENT_METHODS)}",
                      ["paymentMethod"])
