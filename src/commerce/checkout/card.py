@@ -27,15 +27,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.accounts.viewer import Viewer
 from commerce.cart.queries import reachable_carts
-from commerce.cart.quote import Quote, QuoteLine, load_lines, quote
+from commerce.cart.quote import Quote, load_lines, quote
 from commerce.checkout.service import (
     CARD,
     PlacedOrder,
     after_placing,
     cart_view,
     completed_order,
+    insufficient_stock_error,
     lock_cart,
     place_order,
+    stock_demands,
     validate,
 )
 from commerce.db.database import Database
@@ -43,7 +45,7 @@ from commerce.db.fetch import session_fetch
 from commerce.db.models import Cart, Order, Payment, PaymentTransaction
 from commerce.events.outbox import emit
 from commerce.inventory import reservations
-from commerce.inventory.allocation import Demand, InsufficientStock
+from commerce.inventory.allocation import InsufficientStock
 from commerce.orders.locking import lock_order
 from commerce.payments.gateway import (
     OPEN_INTENT_STATUSES,
@@ -57,7 +59,7 @@ from commerce.payments.rules import PaymentRecordStatus, TransactionKind, Transa
 from commerce.settings import Settings
 from commerce.shared.clock import utcnow
 from commerce.shared.error_codes import ErrorCode
-from commerce.shared.errors import DomainError, Problems
+from commerce.shared.errors import DomainError
 from commerce.shared.money import format_amount
 
 GATEWAY = "stripe"
@@ -100,28 +102,6 @@ def _gateway_error(exc: GatewayError) -> DomainError:
                            else ErrorCode.PAYMENT_FAILED, str(exc))
 
 
-def _demands(lines: list[QuoteLine]) -> list[Demand]:
-    return [Demand(line.variant_id, line.quantity, backorder=line.allow_backorder)
-            for line in lines if line.track_inventory]
-
-
-def _shortage_error(exc: InsufficientStock, lines: list[QuoteLine],
-                    suffix: str = "") -> DomainError:
-    by_variant = {line.variant_id: (i, line) for i, line in enumerate(lines)}
-    problems = Problems()
-    for shortage in exc.shortages:
-        found = by_variant.get(shortage.variant_id)
-        if found is None:
-            problems.add(ErrorCode.INSUFFICIENT_STOCK, f"not enough stock{suffix}")
-            continue
-        index, line = found
-        problems.add(ErrorCode.INSUFFICIENT_STOCK,
-                     f"only {shortage.available} of {line.product_name} ({line.sku}) "
-                     f"available; the cart asks for {shortage.requested}{suffix}",
-                     ["lines", str(index)])
-    return DomainError(problems.items)
-
-
 async def _open_payment(session: AsyncSession, cart_id: int) -> Payment | None:
     """The cart's card payment that may still become its order (newest first)."""
     return (await session.execute(
@@ -160,10 +140,10 @@ async def start_card_payment(db: Database, gateway: PaymentGateway | None, cart_
                                   "there is nothing to pay; complete the checkout with "
                                   "BANK_TRANSFER", ["cartId"])
         try:
-            await reservations.reserve(session, cart.id, _demands(lines), now=now,
+            await reservations.reserve(session, cart.id, stock_demands(lines), now=now,
                                        expires_at=reserved_until)
         except InsufficientStock as exc:
-            raise _shortage_error(exc, lines) from None
+            raise insufficient_stock_error(exc, lines) from None
         payment = await _open_payment(session, cart.id)
         if payment is not None and payment.status != PaymentRecordStatus.PENDING.value:
             raise DomainError.one(ErrorCode.INVALID_STATE,

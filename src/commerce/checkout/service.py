@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -326,26 +326,35 @@ async def _number_order(session: AsyncSession, order_id: int, cart: Cart) -> str
     return number
 
 
+def stock_demands(lines: Sequence[QuoteLine]) -> list[Demand]:
+    """What a cart's lines ask of stock (for ``allocate`` and ``reservations.reserve``)."""
+    return [Demand(line.variant_id, line.quantity, backorder=line.allow_backorder)
+            for line in lines if line.track_inventory]
+
+
+def insufficient_stock_error(exc: InsufficientStock, lines: Sequence[QuoteLine]) -> DomainError:
+    """The shopper's INSUFFICIENT_STOCK problems, one per short line, at ``lines.<index>``."""
+    by_variant = {line.variant_id: (i, line) for i, line in enumerate(lines)}
+    problems = Problems()
+    for shortage in exc.shortages:
+        index, line = by_variant[shortage.variant_id]
+        problems.add(ErrorCode.INSUFFICIENT_STOCK,
+                     f"only {shortage.available} of {line.product_name} ({line.sku}) "
+                     f"available; the cart asks for {shortage.requested}",
+                     ["lines", str(index)])
+    return DomainError(problems.items)
+
+
 async def _allocate(session: AsyncSession, order_id: int, cart_id: int, lines: list[QuoteLine],
                     line_ids: dict[int, int], viewer: Viewer | None, now: datetime) -> None:
     """Units reserved for this cart (card payment in progress) are its to take, and are
     consumed; units other carts hold live are not available."""
-    demands = [Demand(line.variant_id, line.quantity, backorder=line.allow_backorder)
-               for line in lines if line.track_inventory]
     try:
-        takes = await allocate(session, demands, order_id=order_id,
+        takes = await allocate(session, stock_demands(lines), order_id=order_id,
                                actor_id=viewer.user_id if viewer else None, cart_id=cart_id,
                                now=now)
     except InsufficientStock as exc:
-        by_variant = {line.variant_id: (i, line) for i, line in enumerate(lines)}
-        problems = Problems()
-        for shortage in exc.shortages:
-            index, line = by_variant[shortage.variant_id]
-            problems.add(ErrorCode.INSUFFICIENT_STOCK,
-                         f"only {shortage.available} of {line.product_name} ({line.sku}) "
-                         f"available; the cart asks for {shortage.requested}",
-                         ["lines", str(index)])
-        raise DomainError(problems.items) from None
+        raise insufficient_stock_error(exc, lines) from None
     if not takes:
         return
     await session.execute(insert(OrderAllocation), [
