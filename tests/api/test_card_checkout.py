@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -12,8 +13,10 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from commerce.app import create_app
 from commerce.db.database import Database
 from commerce.db.models import Order, Payment, PaymentTransaction, StockReservation
+from commerce.settings import Settings
 from commerce.shared.clock import utcnow
 from tests.card_fixtures import complete, count, deliver, intent_id, start
 from tests.conftest import GQL
@@ -254,3 +257,42 @@ async def test_webhooks_that_cannot_be_verified_change_nothing(
 
     assert await count(db, WebhookEvent) == 0
     assert await count(db, Order) == 0
+
+
+@pytest.fixture
+async def manual_capture_client(stripe_settings: Settings, db: Database
+                                ) -> AsyncIterator[httpx.AsyncClient]:
+    settings = stripe_settings.with_(payment_capture="MANUAL")
+    transport = httpx.ASGITransport(app=create_app(settings, db), client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+async def test_with_manual_capture_the_order_is_placed_on_an_authorisation(
+        db: Database, manual_capture_client: httpx.AsyncClient, fake_stripe: Any) -> None:
+    async def gql(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = (await manual_capture_client.post(
+            "/graphql", json={"query": query, "variables": variables})).json()
+        return body
+
+    shop = await make_shop(db)
+    variant = await make_variant(db, shop, stock=3, price=2500)
+    token = await make_cart(db, shop, {variant: 1})
+    started = await start(gql, token)
+    pi = intent_id(started["payment"]["clientSecret"])
+    assert fake_stripe.intents[pi]["capture_method"] == "manual"
+    intent = fake_stripe.pay(pi)
+    assert intent["status"] == "requires_capture"
+    done = await complete(gql, token)
+    assert done["errors"] == []
+    assert (done["order"]["paymentStatus"], done["order"]["amountPaid"]["amount"]) == \
+        ("AUTHORIZED", "0.00")
+    response = await deliver(manual_capture_client, fake_stripe, fake_stripe.event(
+        "payment_intent.amount_capturable_updated", intent))
+    assert response.status_code == 200
+    async with db.transaction() as s:
+        rows = (await s.execute(select(PaymentTransaction.kind, PaymentTransaction.amount))
+                ).all()
+        payment = (await s.execute(select(Payment))).scalar_one()
+    assert [r.kind for r in rows] == ["AUTHORIZE"]
+    assert payment.status == "AUTHORIZED"
