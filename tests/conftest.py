@@ -27,6 +27,9 @@ from commerce.db.database import Database
 from commerce.db.migrate import upgrade
 from commerce.settings import Settings
 
+# Fixtures shared by several areas, kept in their own modules.
+pytest_plugins = ["tests.stripe_fixtures", "tests.card_fixtures"]
+
 POSTGRES_URL = os.environ.get("COMMERCE_TEST_POSTGRES_URL")
 BACKEND = "postgresql" if POSTGRES_URL else "sqlite"
 

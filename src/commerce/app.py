@@ -1,4 +1,5 @@
-"""The ASGI application: ``/graphql`` (HTTP + WebSocket + GraphiQL), ``/healthz``, ``/readyz``."""
+"""The ASGI application: ``/graphql`` (HTTP + WebSocket + GraphiQL), ``/webhooks/stripe``,
+``/healthz``, ``/readyz``."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from commerce.api.graphql.http import GraphQLHTTPEndpoint
 from commerce.api.graphql.limits import Limits
 from commerce.api.graphql.schema import schema
 from commerce.api.graphql.websocket import GraphQLWebSocket
+from commerce.api.webhooks import StripeWebhookEndpoint
 from commerce.db.database import Database
 from commerce.db.shop_currency import ensure_shop_currency
 from commerce.settings import Settings
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     graphql_http = GraphQLHTTPEndpoint(executor, db, settings, client_ip)
     graphql_ws = GraphQLWebSocket(executor, db, settings, client_ip)
+    stripe_webhook = StripeWebhookEndpoint(db, settings)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -139,6 +142,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             Route("/graphql", graphql_http.handle,
                   methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             WebSocketRoute("/graphql", graphql_ws),
+            Route("/webhooks/stripe", stripe_webhook.handle, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

@@ -37,12 +37,44 @@ def _parser() -> argparse.ArgumentParser:
                         help="exit 1 when schema.graphql differs from the code")
     schema.add_argument("--path", default="schema.graphql")
 
+    payments = sub.add_parser("payments", help="card payment maintenance")
+    payments_sub = payments.add_subparsers(dest="payments_command", required=True)
+    reconcile = payments_sub.add_parser(
+        "reconcile", help="ask Stripe about card payments left without an outcome and apply "
+                          "it; retry webhook events not processed yet")
+    reconcile.add_argument("--every", type=float, metavar="SECONDS",
+                           help="keep running, reconciling every SECONDS")
+
     staff = sub.add_parser("create-staff", help="create (or update) a staff user")
     staff.add_argument("--email", required=True)
     staff.add_argument("--password", required=True)
     staff.add_argument("--permission", action="append", default=[], metavar="P")
     staff.add_argument("--superuser", action="store_true")
     return parser
+
+
+async def _reconcile(settings: Settings, every: float | None) -> int:
+    from commerce.db.database import Database
+    from commerce.payments.gateways import gateway_for
+    from commerce.payments.reconcile import reconcile
+
+    gateway = gateway_for(settings)
+    if gateway is None:
+        print("commerce payments reconcile: card payments are not configured "
+              "(set the COMMERCE_STRIPE_* keys)", file=sys.stderr)
+        return 2
+    db = Database.from_settings(settings)
+    try:
+        while True:
+            report = await reconcile(db, gateway, settings)
+            print(f"payments checked {report.payments_checked} (failed "
+                  f"{report.payments_failed}); webhook events retried "
+                  f"{report.events_retried} (failed {report.events_failed})", flush=True)
+            if every is None:
+                return 1 if report.payments_failed or report.events_failed else 0
+            await asyncio.sleep(every)
+    finally:
+        await db.dispose()
 
 
 def _secret_problem(settings: Settings) -> str | None:
@@ -172,6 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(_migrate(settings))
         seeded = asyncio.run(_seed(settings))
         print("demo shop seeded" if seeded else "database already has data; nothing seeded")
+    elif args.command == "payments":
+        return asyncio.run(_reconcile(settings, args.every))
     elif args.command == "create-staff":
         try:
             print(asyncio.run(_create_staff(settings, args)))

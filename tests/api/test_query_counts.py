@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from commerce.accounts.permissions import Permission
 from commerce.db.database import Database
-from commerce.db.models import ProductVariant, Stock
+from commerce.db.models import Cart, ProductVariant, Stock, StockReservation
+from commerce.shared.clock import utcnow
 from tests.factories import (
     create_category,
     create_collection,
@@ -28,7 +30,8 @@ LISTING = """query($first: Int) { products(first: $first) { edges { cursor node 
 
 STAFF_LISTING = """query($first: Int) { products(first: $first) { nodes {
   name category { name parent { name } children { name } } collections { name }
-  variants { sku costPrice { amount } stocks { quantity available warehouse { code } } } } } }"""
+  variants { sku costPrice { amount }
+             stocks { quantity reserved available warehouse { code } } } } } }"""
 
 
 async def seed(db: Database) -> None:
@@ -48,6 +51,17 @@ async def seed(db: Database) -> None:
         ids = (await session.scalars(select(ProductVariant.id))).all()
         session.add_all(Stock(variant_id=vid, warehouse_id=w, quantity=vid % 7)
                         for vid in ids for w in warehouses)
+        # Carts paying by card hold some of it: availability reads subtract them in the
+        # same statements (a correlated subquery), never per row.
+        cart = Cart(token="paying")
+        session.add(cart)
+        await session.flush()
+        stocks = (await session.execute(select(Stock.id, Stock.variant_id)
+                                        .where(Stock.quantity > 1))).all()
+        session.add_all(StockReservation(cart_id=cart.id, stock_id=row.id,
+                                         variant_id=row.variant_id, quantity=1,
+                                         expires_at=utcnow() + timedelta(minutes=15))
+                        for row in stocks[::2])
 
 
 async def statements_for(gql: Any, count_statements: Callable[[], Any], query: str,

@@ -36,6 +36,14 @@ class Outbox:
         assert [(e.type, e.aggregate_id) for e in events] == [(type, order_id)]
         return events[0].payload
 
+    async def placed(self, order_id: int) -> dict[str, Any]:
+        """A checkout reports its fraud assessment and the order (LOW risk here)."""
+        events = await self.new("Order")
+        assert [(e.type, e.aggregate_id) for e in events] == [
+            ("order.risk_assessed", order_id), ("order.placed", order_id)]
+        assert (events[0].payload["level"], events[0].payload["status"]) == ("LOW", "ACCEPTED")
+        return events[1].payload
+
 
 async def test_each_order_state_change_writes_exactly_one_event_with_its_amounts(
         db: Database, settings: Settings) -> None:
@@ -51,7 +59,7 @@ async def test_each_order_state_change_writes_exactly_one_event_with_its_amounts
         db, shop, {mug: 2, cap: 1}, email="Ann@Example.com", discount_code="TENOFF"),
         settings=settings)
 
-    payload = await outbox.one_order_event(placed.order_id, "order.placed")
+    payload = await outbox.placed(placed.order_id)
     assert payload["number"] == "1001" and payload["order_id"] == placed.order_id
     assert (payload["email"], payload["channel"], payload["payment_method"],
             payload["currency"], payload["discount_code"], payload["tax_rate_bp"]) == (
@@ -92,7 +100,7 @@ async def test_each_order_state_change_writes_exactly_one_event_with_its_amounts
     assert canceled["discount_uses_returned"] == [{"discount_id": discount_id, "uses": 1}]
 
     other = await complete_checkout(db, await make_cart(db, shop, {mug: 1}), settings=settings)
-    await outbox.one_order_event(other.order_id, "order.placed")
+    await outbox.placed(other.order_id)
     await service.mark_as_paid(db, other.order_id, actor_id=None, reference="Bank ref 7")
     paid = await outbox.one_order_event(other.order_id, "payment.recorded")
     assert (paid["amount"], paid["currency"], paid["reference"]) == (1870, "USD", "Bank ref 7")
@@ -111,7 +119,7 @@ async def test_stock_allocated_and_released_by_orders_and_the_cart_completed_are
 
     events = await outbox.new()
     assert sorted(e.type for e in events) == ["cart.completed", "order.placed",
-                                              "stock.allocated"]
+                                              "order.risk_assessed", "stock.allocated"]
     allocated = next(e.payload for e in events if e.type == "stock.allocated")
     assert (allocated["variant_id"], allocated["sku"], allocated["allocated_delta"],
             allocated["allocated_after"], allocated["quantity_after"], allocated["order_id"]) \

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from commerce.inventory.allocation_plan import StockOption, plan_allocation
+import pytest
+
+from commerce.inventory.allocation import Demand, InsufficientStock, plan_takes
+from commerce.inventory.allocation_plan import Shortage, StockOption, plan_allocation
 
 
 def opt(stock: int, warehouse: int, available: int, priority: int = 0) -> StockOption:
@@ -35,3 +38,17 @@ def test_shortages_allocate_nothing_and_report_what_is_available() -> None:
 def test_a_variant_with_no_stock_rows_is_short() -> None:
     plan = plan_allocation({7: 1}, {})
     assert plan.shortages[0].available == 0
+
+
+def test_plan_takes_caps_backorders_at_what_is_free_and_ignores_negative_rows() -> None:
+    # Row 10 is over-held (on hand counted down below what is allocated and reserved).
+    options = {1: [opt(10, 1, -2), opt(20, 2, 3, priority=1)], 2: [opt(11, 1, 4)]}
+    takes = plan_takes([Demand(1, 5, backorder=True), Demand(2, 4)], options)
+    assert sorted((t.stock_id, t.quantity) for t in takes) == [(11, 4), (20, 3)]
+
+
+def test_plan_takes_raises_with_every_strict_shortage() -> None:
+    with pytest.raises(InsufficientStock) as raised:
+        plan_takes([Demand(1, 2), Demand(1, 2), Demand(2, 1, backorder=True)],
+                   {1: [opt(10, 1, 3)]})
+    assert raised.value.shortages == [Shortage(1, 4, 3)]

@@ -86,7 +86,9 @@ _LINES = (
            ProductVariant.product_id, ProductVariant.name.label("variant_name"),
            ProductVariant.sku, ProductVariant.price_amount, ProductVariant.weight_grams,
            ProductVariant.track_inventory, ProductVariant.allow_backorder,
-           Product.name.label("product_name"), Product.status, available_column())
+           Product.name.label("product_name"), Product.status,
+           # The cart's own reservations are its to take, so they count as available to it.
+           available_column(excluding_cart=CartLine.cart_id))
     .join(ProductVariant, ProductVariant.id == CartLine.variant_id)
     .join(Product, Product.id == ProductVariant.product_id)
     .order_by(CartLine.id)

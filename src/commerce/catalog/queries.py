@@ -29,6 +29,7 @@ from commerce.db.models import (
     Stock,
     Warehouse,
 )
+from commerce.inventory.availability import free_units, sellable_units
 from commerce.shared.pagination import Page, make_page, page_request
 from commerce.shared.text import like_pattern
 
@@ -39,14 +40,16 @@ PRODUCT_COLUMNS = (
 )
 
 
-def available_column() -> Any:
-    """Units that can still be sold: on hand minus allocated, over active warehouses.
+def available_column(excluding_cart: Any = None) -> Any:
+    """Units that can still be sold: on hand minus allocated minus live reservations (of
+    carts other than ``excluding_cart``, an id or a correlated column), over active
+    warehouses.
 
     A correlated subquery, so every variant row arrives with its availability and the API
     needs no second round trip (or per-variant awaitable) to show stock.
     """
     return (
-        select(func.coalesce(func.sum(Stock.quantity - Stock.allocated), 0))
+        select(func.coalesce(func.sum(sellable_units(excluding_cart=excluding_cart)), 0))
         .join(Warehouse, Warehouse.id == Stock.warehouse_id)
         .where(Stock.variant_id == ProductVariant.id, Warehouse.is_active.is_(True))
         .scalar_subquery()
@@ -90,7 +93,7 @@ def _sort_key(sort: ProductSort, row: Row[Any]) -> tuple[Any, ...]:
 def _in_stock() -> ColumnElement[bool]:
     tracked_stock = exists().where(
         Stock.variant_id == ProductVariant.id,
-        Stock.quantity > Stock.allocated,
+        free_units() > 0,
         Stock.warehouse_id == Warehouse.id,
         Warehouse.is_active.is_(True),
     )

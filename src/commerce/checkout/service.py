@@ -10,7 +10,9 @@ or not at all.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -24,18 +26,36 @@ from commerce.cart.quote import CartView, Quote, QuoteLine, load_lines, quote
 from commerce.db.counters import next_value
 from commerce.db.database import Database
 from commerce.db.fetch import session_fetch
-from commerce.db.models import Cart, DiscountCode, DiscountUsage, Order, OrderAllocation, OrderLine
+from commerce.db.models import (
+    Cart,
+    DiscountCode,
+    DiscountUsage,
+    Order,
+    OrderAllocation,
+    OrderLine,
+    OrderRisk,
+)
 from commerce.events.outbox import emit_many
+from commerce.fraud.risk import RiskLevel
+from commerce.fraud.screening import (
+    NOT_ACCEPTED_MESSAGE,
+    RiskStatus,
+    enforce_high_risk,
+    screen_new_order,
+)
 from commerce.inventory.allocation import Demand, InsufficientStock, allocate
 from commerce.orders.events import OrderEventType, add_event
 from commerce.orders.search import search_text
+from commerce.payments.gateways import gateway_for
 from commerce.settings import Settings
 from commerce.shared.addresses import AddressData, clean_address
 from commerce.shared.clock import utcnow
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError, Problems
 
+# What checkoutComplete takes without a card gateway; CARD goes through checkoutPaymentCreate.
 PAYMENT_METHODS = ("BANK_TRANSFER", "CASH_ON_DELIVERY")
+CARD = "CARD"
 ORDER_NUMBER_START = 1001
 
 
@@ -48,41 +68,107 @@ class PlacedOrder:
 
 async def complete_checkout(db: Database, cart_token: str, *, settings: Settings,
                             viewer: Viewer | None = None, payment_method: str | None = None,
-                            kind: str = "CART", system: bool = False) -> PlacedOrder:
+                            kind: str = "CART", system: bool = False,
+                            client_address: str = "") -> PlacedOrder:
     """Place the order of the cart with this token. ``viewer`` must be able to reach the cart
     (``cart.queries.reachable_carts``: another customer's cart is NOT_FOUND), unless
-    ``system`` says the caller acts for the cart's owner without one (the demo seed)."""
+    ``system`` says the caller acts for the cart's owner without one (the demo seed).
+    ``client_address`` is the shopper's IP address (fraud screening), "" when unknown.
+
+    A shopper's order (kind CART; not a staff draft) is fraud-screened in the same
+    transaction: MEDIUM risk places it on hold for staff (the shopper sees a placed order);
+    HIGH risk cancels it after the commit, stock released and money returned, and raises
+    ORDER_NOT_ACCEPTED with a neutral message (so does completing that cart again)."""
     reachable = true() if system else reachable_carts(viewer)
     async with db.transaction() as session:
-        cart = await _lock_cart(session, cart_token, kind, reachable)
+        cart = await lock_cart(session, cart_token, kind, reachable)
         if cart.completed_at is not None:
-            existing = (await session.execute(
-                select(Order.id, Order.token).where(Order.cart_id == cart.id))).one()
-            return PlacedOrder(existing.id, existing.token, created=False)
-        now = utcnow()
-        lines = await load_lines(session_fetch(session), cart.id)
-        q = await quote(session_fetch(session), _view(cart), currency=settings.currency,
-                        prices_include_tax=settings.prices_include_tax, now=now, lines=lines)
-        method = payment_method or cart.payment_method or "BANK_TRANSFER"
-        _validate(cart, q, method)
-        order_id, token, line_ids = await _insert_order(session, cart, q, method, viewer,
-                                                        settings, now)
-        await _allocate(session, order_id, lines, line_ids, viewer)
-        if q.discount is not None:
-            await _use_discount(session, q, order_id, cart.email or "")
-        number = await _number_order(session, order_id, cart)
-        await add_event(session, order_id, OrderEventType.PLACED,
-                        actor_id=viewer.user_id if viewer else None,
-                        message=f"Order placed ({method.replace('_', ' ').lower()})",
-                        data={"total": q.breakdown.total, "currency": q.currency})
-        await emit_many(session, [
-            ("order.placed", "Order", order_id,
-             _placed_payload(order_id, number, cart, q, method, viewer, settings)),
-            ("cart.completed", "Cart", cart.id,
-             {"cart_id": cart.id, "kind": cart.kind, "channel": cart.channel,
-              "user_id": cart.user_id, "order_id": order_id})])
-        cart.completed_at = now
-        return PlacedOrder(order_id, token, created=True)
+            placed, rejected = await completed_order(session, cart.id)
+        else:
+            now = utcnow()
+            lines = await load_lines(session_fetch(session), cart.id)
+            q = await quote(session_fetch(session), cart_view(cart), currency=settings.currency,
+                            prices_include_tax=settings.prices_include_tax, now=now,
+                            lines=lines)
+            method = payment_method or cart.payment_method or "BANK_TRANSFER"
+            if method == CARD and kind == "CART":
+                raise DomainError.one(
+                    ErrorCode.PAYMENT_NOT_COMPLETED,
+                    "this cart pays by card: start the payment with checkoutPaymentCreate, "
+                    "pay, then complete the checkout", ["cartId"])
+            validate(cart, q, method)
+            placed, rejected = await place_order(
+                session, cart, lines, q, method, viewer=viewer, settings=settings, now=now,
+                client_address=client_address)
+    return await after_placing(db, placed, rejected, settings)
+
+
+async def completed_order(session: AsyncSession, cart_id: int) -> tuple[PlacedOrder, bool]:
+    """The order of a completed cart, and whether screening rejected it (HIGH risk)."""
+    existing = (await session.execute(
+        select(Order.id, Order.token, OrderRisk.status)
+        .outerjoin(OrderRisk, OrderRisk.order_id == Order.id)
+        .where(Order.cart_id == cart_id))).one()
+    return (PlacedOrder(existing.id, existing.token, created=False),
+            existing.status == RiskStatus.CANCELED)
+
+
+async def after_placing(db: Database, placed: PlacedOrder, rejected: bool,
+                        settings: Settings) -> PlacedOrder:
+    """After the commit: a HIGH-risk order is canceled (stock back, money returned) and the
+    shopper is told nothing that helps a fraudster. Canceling may call the card gateway,
+    which must not run under the cart's lock; repeating it is harmless."""
+    if rejected:
+        await enforce_high_risk(db, placed.order_id, gateway=gateway_for(settings))
+        raise DomainError.one(ErrorCode.ORDER_NOT_ACCEPTED, NOT_ACCEPTED_MESSAGE)
+    return placed
+
+
+def _ip(client_address: str) -> str:
+    """The address as ``ipaddress`` prints it (as the blocklist stores it), else as given."""
+    try:
+        return str(ipaddress.ip_address(client_address.strip()))
+    except ValueError:
+        return client_address.strip()[:64]
+
+
+async def place_order(session: AsyncSession, cart: Cart, lines: list[QuoteLine], q: Quote,
+                      method: str, *, viewer: Viewer | None, settings: Settings,
+                      now: datetime, client_address: str = "",
+                      link_payment: Callable[[int], Awaitable[None]] | None = None
+                      ) -> tuple[PlacedOrder, bool]:
+    """Insert the order of a validated, locked cart, allocate its stock, count its discount
+    use, screen it for fraud, number it, record it and mark the cart completed; returns the
+    order and whether screening rejected it (HIGH risk: the caller cancels it after commit,
+    see ``after_placing``). ``link_payment`` (card checkout) attaches the payment to the new
+    order before screening, which looks at the card. Raises DomainError (e.g.
+    INSUFFICIENT_STOCK) and the caller's transaction rolls back."""
+    order_id, token, line_ids = await _insert_order(session, cart, q, method, viewer,
+                                                    settings, now, _ip(client_address))
+    await _allocate(session, order_id, cart.id, lines, line_ids, viewer, now)
+    if q.discount is not None:
+        await _use_discount(session, q, order_id, cart.email or "")
+    await add_event(session, order_id, OrderEventType.PLACED,
+                    actor_id=viewer.user_id if viewer else None,
+                    message=f"Order placed ({method.replace('_', ' ').lower()})",
+                    data={"total": q.breakdown.total, "currency": q.currency})
+    if link_payment is not None:
+        await link_payment(order_id)
+    # Draft orders completed by staff are not screened: staff took the order themselves
+    # and vouch for the buyer. Screened before the order number: that lock lasts to commit.
+    high = False
+    if cart.kind == "CART":
+        risk = await screen_new_order(session, order_id, settings=settings, now=now)
+        high = risk.level is RiskLevel.HIGH
+    number = await _number_order(session, order_id, cart)
+    await emit_many(session, [
+        ("order.placed", "Order", order_id,
+         _placed_payload(order_id, number, cart, q, method, viewer, settings)),
+        ("cart.completed", "Cart", cart.id,
+         {"cart_id": cart.id, "kind": cart.kind, "channel": cart.channel,
+          "user_id": cart.user_id, "order_id": order_id})])
+    cart.completed_at = now
+    return PlacedOrder(order_id, token, created=True), high
 
 
 def _customer_id(cart: Cart, viewer: Viewer | None) -> int | None:
@@ -114,9 +200,12 @@ def _placed_payload(order_id: int, number: str, cart: Cart, q: Quote, method: st
     }
 
 
-async def _lock_cart(session: AsyncSession, token: str, kind: str,
-                     reachable: ColumnElement[bool]) -> Cart:
-    statement = select(Cart).where(Cart.token == token, Cart.kind == kind, reachable)
+async def lock_cart(session: AsyncSession, token: str, kind: str,
+                    reachable: ColumnElement[bool], *, cart_id: int | None = None) -> Cart:
+    """The cart, locked for the rest of the transaction; by ``cart_id`` instead of the token
+    when the caller found it through its payment (webhooks)."""
+    match = Cart.id == cart_id if cart_id is not None else Cart.token == token
+    statement = select(Cart).where(match, Cart.kind == kind, reachable)
     if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update()
     cart = (await session.execute(statement)).scalar_one_or_none()
@@ -125,13 +214,15 @@ async def _lock_cart(session: AsyncSession, token: str, kind: str,
     return cart
 
 
-def _view(cart: Cart) -> CartView:
+def cart_view(cart: Cart) -> CartView:
     return CartView(id=cart.id, email=cart.email, shipping_address=cart.shipping_address,
                     shipping_method_id=cart.shipping_method_id,
                     discount_code=cart.discount_code)
 
 
-def _validate(cart: Cart, q: Quote, payment_method: str) -> None:
+def validate(cart: Cart, q: Quote, payment_method: str, *, card: bool = False) -> None:
+    """Everything an order needs; ``card`` when the card checkout is placing it (CARD is
+    accepted only there)."""
     problems = Problems()
     if not q.lines:
         problems.add(ErrorCode.CART_EMPTY, "the cart has no lines")
@@ -154,7 +245,7 @@ def _validate(cart: Cart, q: Quote, payment_method: str) -> None:
             problems.add(ErrorCode.PRODUCT_UNAVAILABLE,
                          f"{line.product_name} is no longer for sale; remove it",
                          ["lines", str(index)])
-    if payment_method not in PAYMENT_METHODS:
+    if payment_method not in (*PAYMENT_METHODS, *((CARD,) if card else ())):
         problems.add(ErrorCode.INVALID,
                      f"payment method must be one of {', '.join(PAYMENT_METHODS)}",
                      ["paymentMethod"])
@@ -178,8 +269,8 @@ def _recheck_address(problems: Problems, stored: dict[str, Any]) -> None:
 
 
 async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_method: str,
-                        viewer: Viewer | None, settings: Settings,
-                        now: datetime) -> tuple[int, str, dict[int, int]]:
+                        viewer: Viewer | None, settings: Settings, now: datetime,
+                        client_address: str = "") -> tuple[int, str, dict[int, int]]:
     """Insert the order and its lines; returns (order id, token, variant id -> line id).
 
     The order gets its number last (``_number_order``): the counter's row is one lock every
@@ -205,7 +296,7 @@ async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_met
         billing_address=cart.billing_address or cart.shipping_address,
         discount_code=q.discount.code if q.discount else None,
         customer_note=cart.customer_note, attribution=cart.attribution or {},
-        search_text="",
+        search_text="", client_address=client_address,
         created_at=now, updated_at=now,
     ).returning(Order.id))).scalar_one()
     priced = {p.key: p for p in b.lines}
@@ -235,23 +326,35 @@ async def _number_order(session: AsyncSession, order_id: int, cart: Cart) -> str
     return number
 
 
-async def _allocate(session: AsyncSession, order_id: int, lines: list[QuoteLine],
-                    line_ids: dict[int, int], viewer: Viewer | None) -> None:
-    demands = [Demand(line.variant_id, line.quantity, backorder=line.allow_backorder)
-               for line in lines if line.track_inventory]
+def stock_demands(lines: Sequence[QuoteLine]) -> list[Demand]:
+    """What a cart's lines ask of stock (for ``allocate`` and ``reservations.reserve``)."""
+    return [Demand(line.variant_id, line.quantity, backorder=line.allow_backorder)
+            for line in lines if line.track_inventory]
+
+
+def insufficient_stock_error(exc: InsufficientStock, lines: Sequence[QuoteLine]) -> DomainError:
+    """The shopper's INSUFFICIENT_STOCK problems, one per short line, at ``lines.<index>``."""
+    by_variant = {line.variant_id: (i, line) for i, line in enumerate(lines)}
+    problems = Problems()
+    for shortage in exc.shortages:
+        index, line = by_variant[shortage.variant_id]
+        problems.add(ErrorCode.INSUFFICIENT_STOCK,
+                     f"only {shortage.available} of {line.product_name} ({line.sku}) "
+                     f"available; the cart asks for {shortage.requested}",
+                     ["lines", str(index)])
+    return DomainError(problems.items)
+
+
+async def _allocate(session: AsyncSession, order_id: int, cart_id: int, lines: list[QuoteLine],
+                    line_ids: dict[int, int], viewer: Viewer | None, now: datetime) -> None:
+    """Units reserved for this cart (card payment in progress) are its to take, and are
+    consumed; units other carts hold live are not available."""
     try:
-        takes = await allocate(session, demands, order_id=order_id,
-                               actor_id=viewer.user_id if viewer else None)
+        takes = await allocate(session, stock_demands(lines), order_id=order_id,
+                               actor_id=viewer.user_id if viewer else None, cart_id=cart_id,
+                               now=now)
     except InsufficientStock as exc:
-        by_variant = {line.variant_id: (i, line) for i, line in enumerate(lines)}
-        problems = Problems()
-        for shortage in exc.shortages:
-            index, line = by_variant[shortage.variant_id]
-            problems.add(ErrorCode.INSUFFICIENT_STOCK,
-                         f"only {shortage.available} of {line.product_name} ({line.sku}) "
-                         f"available; the cart asks for {shortage.requested}",
-                         ["lines", str(index)])
-        raise DomainError(problems.items) from None
+        raise insufficient_stock_error(exc, lines) from None
     if not takes:
         return
     await session.execute(insert(OrderAllocation), [

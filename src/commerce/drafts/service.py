@@ -190,7 +190,10 @@ async def complete_draft(db: Database, draft_id: int, *, settings: Settings, vie
                          payment_method: str) -> PlacedOrder:
     """Place the draft's order under the checkout's rules, with ``viewer`` (staff) as the
     actor of its PLACED event. Like a checkout, completing it again (a retry after a lost
-    answer, or a concurrent double click) returns the same order with ``created=False``."""
+    answer, or a concurrent double click) returns the same order with ``created=False``.
+
+    Not fraud-screened (``complete_checkout`` screens only shopper carts): staff took this
+    order themselves and vouch for the buyer."""
     reader = db.reader()  # a plain read: no write lock just to find the token
     try:
         token = await reader.scalar(select(Cart.token).where(Cart.id == draft_id,

@@ -1,8 +1,9 @@
 """Fraud screening: scores a new order 0-100 with a level and facts for staff.
 
-So far the pure rules only (``signals.py``: what they look at; ``risk.py``: the rules and
-the assessment). Next comes the wiring: computing the signals from orders and payments,
-``Order.risk``, the review queue (MEDIUM → on hold, HIGH → canceled) and the blocklist.
+Pure rules: ``signals.py`` (what they look at) and ``risk.py`` (the rules and the
+assessment). Wiring: ``screening.py`` (signals from our tables, inside the placing
+transaction; MEDIUM → on hold in review, HIGH → canceled after commit), ``review.py`` (staff
+approve/reject), ``blocklist.py`` (normalised entries) and ``queries.py`` (reads).
 """
 
 from commerce.fraud.risk import (

@@ -2,27 +2,32 @@
 
 Correctness does not rest on the plan: the takes are applied by one conditional statement
 ``UPDATE stocks SET allocated = allocated + <units per id> WHERE id IN (...) AND
-quantity - allocated >= <units per id>`` whose returned rows are counted, and the CHECK
-constraint ``0 <= allocated <= quantity`` backs it. On PostgreSQL the rows are first read
-``FOR UPDATE`` in stock id order, so two orders wanting the same rows lock them in the same
-order (no deadlock) and the plan is made from numbers nobody else can change; on SQLite the
-write transaction holds the database write lock (``BEGIN IMMEDIATE``) from its start.
-One statement for any number of lines keeps checkout's cost flat in the cart's size.
+quantity - allocated - <live reservations of other carts> >= <units per id>`` whose returned
+rows are counted, and the CHECK constraint ``0 <= allocated <= quantity`` backs it. On
+PostgreSQL the rows are first locked ``FOR UPDATE`` in stock id order, so two orders (or an
+order and a cart reserving, see ``inventory.reservations``) wanting the same rows lock them
+in the same order (no deadlock) and the plan and the guard are made from numbers nobody else
+can change; on SQLite the write transaction holds the database write lock
+(``BEGIN IMMEDIATE``) from its start. One statement for any number of lines keeps
+checkout's cost flat in the cart's size.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commerce.db.models import ProductVariant, Stock, Warehouse
+from commerce.db.models import ProductVariant, Stock, StockReservation
 from commerce.events.outbox import emit_many
 from commerce.inventory.allocation_plan import Shortage, StockOption, Take, plan_allocation
+from commerce.inventory.availability import free_units, lock_stock_options
 from commerce.inventory.journal import MovementReason, record_many
+from commerce.shared.clock import utcnow
 
 
 class InsufficientStock(Exception):
@@ -46,30 +51,9 @@ class Demand:
     backorder: bool = False
 
 
-async def _options(session: AsyncSession, variant_ids: Sequence[int]
-                   ) -> dict[int, list[StockOption]]:
-    statement = (
-        select(Stock.id, Stock.variant_id, Stock.warehouse_id, Stock.quantity, Stock.allocated,
-               Warehouse.priority)
-        .join(Warehouse, Warehouse.id == Stock.warehouse_id)
-        .where(Stock.variant_id.in_(variant_ids), Warehouse.is_active.is_(True))
-        .order_by(Stock.id)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update(of=Stock)
-    options: dict[int, list[StockOption]] = {}
-    for row in (await session.execute(statement)).all():
-        options.setdefault(row.variant_id, []).append(
-            StockOption(row.id, row.warehouse_id, row.quantity - row.allocated, row.priority))
-    return options
-
-
-async def allocate(session: AsyncSession, demands: Sequence[Demand], *, order_id: int | None,
-                   actor_id: int | None) -> list[Take]:
-    """Allocate every demand in full (backorders: what exists) or raise InsufficientStock."""
-    if not demands:
-        return []
-    options = await _options(session, sorted({d.variant_id for d in demands}))
+def plan_takes(demands: Sequence[Demand], options: Mapping[int, Sequence[StockOption]]
+               ) -> list[Take]:
+    """Takes covering every demand in full (backorders: what is free), or InsufficientStock."""
     strict: dict[int, int] = {}
     best_effort: dict[int, int] = {}
     for demand in demands:
@@ -80,21 +64,51 @@ async def allocate(session: AsyncSession, demands: Sequence[Demand], *, order_id
         raise InsufficientStock(plan.shortages)
     takes = list(plan.takes)
     for variant_id, quantity in best_effort.items():
-        available = {o.stock_id: o for o in options.get(variant_id, ())}
-        capped = min(quantity, sum(max(o.available, 0) for o in available.values()))
+        available = list(options.get(variant_id, ()))
+        capped = min(quantity, sum(max(o.available, 0) for o in available))
         if capped:
-            partial = plan_allocation({variant_id: capped}, {variant_id: list(available.values())})
+            partial = plan_allocation({variant_id: capped}, {variant_id: available})
             takes.extend(partial.takes)
-    await apply_takes(session, takes, order_id=order_id, actor_id=actor_id)
     return takes
 
 
+async def allocate(session: AsyncSession, demands: Sequence[Demand], *, order_id: int | None,
+                   actor_id: int | None, cart_id: int | None = None,
+                   now: datetime | None = None) -> list[Take]:
+    """Allocate every demand in full (backorders: what exists) or raise InsufficientStock.
+
+    Units reserved by carts other than ``cart_id`` (live at ``now``, default: the clock) are
+    not available; the cart's own reservations are consumed (deleted) here, in the same
+    transaction. Without ``cart_id`` every live reservation is respected.
+    """
+    now = now or utcnow()
+    if not demands:
+        if cart_id is not None:
+            await _consume(session, cart_id)
+        return []
+    stock = await lock_stock_options(session, sorted({d.variant_id for d in demands}),
+                                     now=now, cart_id=cart_id)
+    takes = plan_takes(demands, stock.options)
+    await apply_takes(session, takes, order_id=order_id, actor_id=actor_id, cart_id=cart_id,
+                      now=now)
+    if cart_id is not None and stock.cart_holds:
+        await _consume(session, cart_id)
+    return takes
+
+
+async def _consume(session: AsyncSession, cart_id: int) -> None:
+    await session.execute(delete(StockReservation).where(StockReservation.cart_id == cart_id))
+
+
 async def apply_takes(session: AsyncSession, takes: Sequence[Take], *, order_id: int | None,
-                      actor_id: int | None) -> None:
+                      actor_id: int | None, cart_id: int | None = None,
+                      now: datetime | None = None) -> None:
     """All takes in ONE conditional update (and one journal insert), whatever the line count.
 
-    Each row is updated only if it still has the units; fewer rows back than takes means
-    someone took stock between plan and update, and the caller's transaction rolls back.
+    Each row is updated only if it still has the units free — on hand minus allocated minus
+    live reservations of carts other than ``cart_id``; fewer rows back than takes means
+    someone took or reserved stock between plan and update, and the caller's transaction
+    rolls back.
     """
     if not takes:
         return
@@ -104,7 +118,8 @@ async def apply_takes(session: AsyncSession, takes: Sequence[Take], *, order_id:
     amount = case(wanted, value=Stock.id)
     rows = (await session.execute(
         update(Stock)
-        .where(Stock.id.in_(sorted(wanted)), Stock.quantity - Stock.allocated >= amount)
+        .where(Stock.id.in_(sorted(wanted)),
+               free_units(now=now or utcnow(), excluding_cart=cart_id) >= amount)
         .values(allocated=Stock.allocated + amount)
         .returning(Stock.id, Stock.variant_id, Stock.warehouse_id, Stock.quantity,
                    Stock.allocated, _SKU))).all()

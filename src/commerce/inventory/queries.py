@@ -14,6 +14,7 @@ from commerce.catalog.queries import VARIANT_COLUMNS
 from commerce.db.database import Reader
 from commerce.db.keyset import AnySelect, keyset
 from commerce.db.models import Product, ProductVariant, Stock, StockMovement, Warehouse
+from commerce.inventory.availability import reserved_units, sellable_units
 from commerce.shared.pagination import Page, make_page, page_request
 
 WAREHOUSE_COLUMNS = (
@@ -21,7 +22,7 @@ WAREHOUSE_COLUMNS = (
     Warehouse.postal_code, Warehouse.country_code, Warehouse.priority, Warehouse.is_active,
 )
 STOCK_COLUMNS = (Stock.id, Stock.variant_id, Stock.warehouse_id, Stock.quantity,
-                 Stock.allocated)
+                 Stock.allocated, reserved_units(Stock.id).label("reserved"))
 _BY_PRIORITY = "priority:asc"
 
 
@@ -94,11 +95,11 @@ _LOW = "available:asc"
 async def list_low_stock(reader: Reader, *, default_threshold: int, first: int | None,
                          after: str | None) -> Page[Row[Any]]:
     """Tracked variants (of products not archived) whose availability — on hand minus
-    allocated over active warehouses — is at or below their own threshold, or
-    ``default_threshold`` when they have none; the scarcest first."""
+    allocated minus live reservations, over active warehouses — is at or below their own
+    threshold, or ``default_threshold`` when they have none; the scarcest first."""
     request = page_request(first, after, _LOW, 2)
     available = (
-        select(Stock.variant_id, func.sum(Stock.quantity - Stock.allocated).label("units"))
+        select(Stock.variant_id, func.sum(sellable_units()).label("units"))
         .join(Warehouse, Warehouse.id == Stock.warehouse_id)
         .where(Warehouse.is_active.is_(True))
         .group_by(Stock.variant_id)

@@ -23,6 +23,11 @@ class OrderEventType(StrEnum):
     STATUS_CHANGED = "STATUS_CHANGED"
     ADDRESS_UPDATED = "ADDRESS_UPDATED"
     STOCK_RELEASED = "STOCK_RELEASED"
+    DISPUTE_OPENED = "DISPUTE_OPENED"
+    DISPUTE_CLOSED = "DISPUTE_CLOSED"
+    RISK_HELD = "RISK_HELD"
+    RISK_APPROVED = "RISK_APPROVED"
+    RISK_REJECTED = "RISK_REJECTED"
 
 
 async def add_event(session: AsyncSession, order_id: int, type: OrderEventType, *,

@@ -14,6 +14,7 @@ from commerce.db.database import Database
 from commerce.db.models import Order, OrderAllocation, OrderLine
 from commerce.discounts.usage import give_back_uses
 from commerce.events.outbox import emit
+from commerce.fraud.review import in_review
 from commerce.inventory.allocation import release
 from commerce.orders.events import OrderEventType, add_event
 from commerce.orders.locking import lock_order
@@ -130,6 +131,11 @@ async def _change_status(db: Database, order_id: int, target: OrderStatus, *,
     async with db.transaction() as session:
         order = await lock_order(session, order_id)
         current = OrderStatus(order.status)
+        if target is OrderStatus.OPEN and await in_review(session, order_id):
+            # Releasing would skip the review: only approving takes it out of the queue.
+            raise DomainError.one(ErrorCode.INVALID_STATE,
+                                  "this order is held for fraud review; approve or reject it "
+                                  "(orderRiskApprove, orderRiskReject)")
         try:
             order.status = order_transition(current, target).value
         except InvalidTransition as exc:

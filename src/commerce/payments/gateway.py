@@ -78,6 +78,8 @@ class Intent:
     # The last failed attempt: decline code (e.g. "insufficient_funds") and message.
     decline_code: str | None = None
     failure_message: str | None = None
+    # The charge that failed (Stripe: last_payment_error.charge): one attempt, one id.
+    failure_charge_id: str | None = None
     # Refunds of the intent's charge, oldest first.
     refunds: tuple[RefundInfo, ...] = ()
 

@@ -16,7 +16,7 @@ def gateway_for(settings: Settings) -> PaymentGateway | None:
     if not settings.stripe_enabled:
         return None
     # Imported here: only integrations/stripe imports the SDK, and only shops using it.
-    from commerce.integrations.stripe.gateway import StripeGateway  # type: ignore[import-not-found]
+    from commerce.integrations.stripe.gateway import StripeGateway
 
     gateway: PaymentGateway = StripeGateway(settings)
     return gateway

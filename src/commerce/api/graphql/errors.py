@@ -62,6 +62,8 @@ describe_values(ErrorCode, {
                                            "is not configured. Nothing was charged twice: "
                                            "send the same request (same idempotencyKey) "
                                            "again later.",
+    ErrorCode.ORDER_NOT_ACCEPTED: "The shop could not accept this order; any payment has "
+                                  "been returned. Contact the shop.",
 })
 
 

@@ -23,6 +23,7 @@ from commerce.api.graphql.catalog import types as t
 from commerce.api.graphql.customers import types as cut
 from commerce.api.graphql.discounts import types as dt
 from commerce.api.graphql.drafts import types as drt
+from commerce.api.graphql.fraud import types as ft
 from commerce.api.graphql.inventory import types as it
 from commerce.api.graphql.orders import types as ot
 from commerce.api.graphql.payments import types as pt
@@ -33,6 +34,7 @@ from commerce.customers import queries as customers
 from commerce.db.database import Reader
 from commerce.discounts import queries as discounts
 from commerce.drafts import queries as drafts
+from commerce.fraud import queries as fraud
 from commerce.inventory import queries as inventory
 from commerce.orders import queries as orders
 from commerce.payments import queries as payments
@@ -181,6 +183,11 @@ class Loaders:
     def payment_transactions_by_order_id(self) -> DataLoader[int, list[Any]]:
         """Rows, not API objects: payments pick theirs and orders sum their refunds."""
         return _many(self.reader, payments.transactions_by_order_ids, _row)
+
+    @cached_property
+    def risk_by_order_id(self) -> DataLoader[int, ft.OrderRisk | None]:
+        """Staff data: ``Order.risk`` asks for MANAGE_ORDERS before it loads."""
+        return _one(self.reader, fraud.risks_by_order_ids, ft.OrderRisk.from_row)
 
     @cached_property
     def customer_by_id(self) -> DataLoader[int, cut.Customer | None]:

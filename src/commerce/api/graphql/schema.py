@@ -23,6 +23,8 @@ from commerce.api.graphql.discounts.mutations import DiscountMutation
 from commerce.api.graphql.discounts.queries import DiscountQuery
 from commerce.api.graphql.drafts.mutations import DraftOrderMutation
 from commerce.api.graphql.drafts.queries import DraftOrdersQuery
+from commerce.api.graphql.fraud.mutations import FraudMutation
+from commerce.api.graphql.fraud.queries import FraudQuery
 from commerce.api.graphql.inventory.mutations import InventoryMutation
 from commerce.api.graphql.inventory.queries import InventoryQuery
 from commerce.api.graphql.node import Node
@@ -37,13 +39,13 @@ from commerce.api.graphql.subscriptions import Subscription
 
 Query = merge_types("Query", (NodeQuery, CatalogQuery, TaxonomyQuery, InventoryQuery,
                               AccountsQuery, CustomersQuery, OrdersQuery, CartQuery, ShippingQuery,
-                              DiscountQuery, DraftOrdersQuery))
+                              DiscountQuery, DraftOrdersQuery, FraudQuery))
 
 
 Mutation = merge_types("Mutation", (CatalogMutation, InventoryMutation, AccountsMutation,
                                     CustomersMutation, CartMutation, CheckoutMutation,
                                     OrderMutation, ShippingMutation, DiscountMutation,
-                                    DraftOrderMutation, PaymentMutation))
+                                    DraftOrderMutation, PaymentMutation, FraudMutation))
 
 # merge_types takes no description; set it on the merged definitions before the build.
 get_object_definition(Query, strict=True).description = (

@@ -123,7 +123,8 @@ class ProductVariant(Node):
     selected_options: list[SelectedOption] = strawberry.field(
         description="The variant's value for each of the product's options.")
     quantity_available: int | None = strawberry.field(
-        description="Units that can be ordered now; null when stock is not tracked.")
+        description="Units that can be ordered now (on hand, less what is allocated to orders "
+                    "and held for carts paying by card); null when stock is not tracked.")
     in_stock: bool = strawberry.field(
         description="Whether at least one unit can be ordered now (always true when stock is not "
                     "tracked).")

@@ -78,7 +78,8 @@ class InventoryQuery:
         return connection(page, StockMovement.from_row)
 
     @strawberry.field(description="Tracked variants (of products not archived) whose available "
-                                  "units — on hand minus allocated, over active warehouses — "
+                                  "units — on hand minus allocated minus reserved, over active "
+                                  "warehouses — "
                                   "are at or below their lowStockThreshold, or `threshold` for "
                                   "variants without one; scarcest first. Staff with "
                                   "MANAGE_INVENTORY. At most 100 per page.")

@@ -61,17 +61,21 @@ class Warehouse(Node):
 class Stock:
     quantity: int = strawberry.field(description="Units on hand.")
     allocated: int = strawberry.field(description="Units on hand promised to orders.")
+    reserved: int = strawberry.field(
+        description="Units held for carts whose card payment is in progress; each hold lapses "
+                    "by itself when its time is up (COMMERCE_RESERVATION_MINUTES).")
     warehouse_id: strawberry.Private[int]
     variant_id: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: Any) -> Stock:
-        return cls(quantity=row.quantity, allocated=row.allocated,
+        return cls(quantity=row.quantity, allocated=row.allocated, reserved=int(row.reserved),
                    warehouse_id=row.warehouse_id, variant_id=row.variant_id)
 
-    @strawberry.field(description="Units that can still be sold: on hand minus allocated.")
+    @strawberry.field(description="Units that can still be sold: on hand minus allocated "
+                                  "minus reserved (never below 0).")
     def available(self) -> int:
-        return self.quantity - self.allocated
+        return max(self.quantity - self.allocated - self.reserved, 0)
 
     @strawberry.field(
         description="The warehouse this stock is in.",

@@ -24,6 +24,7 @@ from commerce.api.graphql.catalog.types import ProductVariant
 from commerce.api.graphql.channels import Attribution
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.descriptions import describe_values
+from commerce.api.graphql.fraud.types import OrderRisk
 from commerce.api.graphql.money import Money
 from commerce.api.graphql.node import Node
 from commerce.api.graphql.pagination import Connection
@@ -86,21 +87,35 @@ describe_values(OrderEventType, {
     OrderEventType.STATUS_CHANGED: "The order's status changed (hold or release).",
     OrderEventType.ADDRESS_UPDATED: "Staff changed the shipping or billing address.",
     OrderEventType.STOCK_RELEASED: "Stock allocated to the order was released.",
+    OrderEventType.DISPUTE_OPENED: "The customer's bank opened a card dispute; an open order "
+                                   "was put on hold.",
+    OrderEventType.DISPUTE_CLOSED: "A card dispute closed: won (the hold it caused is "
+                                   "released) or lost (the chargeback is recorded).",
+    OrderEventType.RISK_HELD: "Fraud screening put the new order on hold (MEDIUM risk: in "
+                              "the review queue; HIGH: about to be canceled).",
+    OrderEventType.RISK_APPROVED: "Staff approved an order held for fraud review; it is OPEN "
+                                  "again.",
+    OrderEventType.RISK_REJECTED: "Staff rejected an order held for fraud review; it was "
+                                  "canceled and any payment returned.",
 })
 
 # Staff who may see who placed an order and who acted on it.
 _PEOPLE_VIEWERS = (Permission.MANAGE_ORDERS, Permission.MANAGE_CUSTOMERS)
 
 
-@strawberry.enum(description="How the customer pays. Both are \"pay later\": the order awaits "
-                             "payment until staff mark it as paid.")
+@strawberry.enum(description="How the customer pays: later (bank transfer, cash on delivery: "
+                             "the order awaits payment until staff record it), or by card at "
+                             "checkout.")
 class PaymentMethod(Enum):
     BANK_TRANSFER = "BANK_TRANSFER"
     CASH_ON_DELIVERY = "CASH_ON_DELIVERY"
+    CARD = "CARD"
 
 
 describe_values(PaymentMethod, {
     PaymentMethod.BANK_TRANSFER: "The customer pays by bank transfer (the default).",
+    PaymentMethod.CARD: "The customer paid by card at checkout (`checkoutPaymentCreate`); "
+                        "not accepted by `checkoutComplete` itself.",
     PaymentMethod.CASH_ON_DELIVERY: "The customer pays the carrier on delivery.",
 })
 
@@ -307,6 +322,15 @@ class Order(Node):
                 await info.context.can(Permission.MANAGE_ORDERS):
             return events
         return [e for e in events if e.type is not OrderEventType.NOTE_ADDED]
+
+    @strawberry.field(description="The fraud screening of the order and any staff decision on "
+                                  "it; null for orders placed before screening existed, staff "
+                                  "drafts, and for anyone but staff with MANAGE_ORDERS (a "
+                                  "customer never sees it).")
+    async def risk(self, info: Info) -> OrderRisk | None:
+        if not await info.context.can(Permission.MANAGE_ORDERS):
+            return None
+        return await info.context.loaders.risk_by_order_id.load(self.pk)
 
     @strawberry.field(description="The customer account; null for guest orders, and for anyone "
                                   "but staff with MANAGE_ORDERS or MANAGE_CUSTOMERS.")

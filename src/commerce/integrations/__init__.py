@@ -1,0 +1,1 @@
+"""Adapters to outside services. Each subpackage is the only code importing its SDK."""

@@ -1,0 +1,1 @@
+"""Test fakes of outside services: real servers on localhost that the real clients talk to."""
