@@ -299,3 +299,23 @@ async def test_without_the_gateway_a_card_order_is_not_canceled(
     assert refused.value.problems[0].code is ErrorCode.PAYMENT_GATEWAY_UNAVAILABLE
     assert await _order(db, card) == ("OPEN", "PAID", 1500)
     assert await _rows(db) == [("CAPTURE", 1500, "SUCCESS")]
+
+
+async def test_the_webhook_sync_settles_a_refund_whose_answer_was_lost_once(
+        db: Database, stripe_settings: Settings, gateway: PaymentGateway,
+        fake_stripe: FakeStripe) -> None:
+    from commerce.payments.webhooks import sync_refunds
+
+    card = await card_order(db, stripe_settings, gateway, fake_stripe, authorize_only=False)
+    fake_stripe.fail_next("POST", "/v1/refunds", 500, times=3, after_apply=True)
+    with pytest.raises(DomainError):
+        await refund_payment(db, gateway, card.payment_id, amount=400, reason="",
+                             idempotency_key="r", actor_id=None)
+    intent = await gateway.retrieve_intent(card.intent_id)
+    await sync_refunds(db, intent)
+    await sync_refunds(db, intent)
+    assert await _rows(db) == [("CAPTURE", 1500, "SUCCESS"), ("REFUND", 400, "SUCCESS")]
+    assert (await refund_payment(db, gateway, card.payment_id, amount=400, reason="",
+                                 idempotency_key="r", actor_id=None)).replayed
+    assert await _events(db, "payment.refunded") == [400]
+    assert await _order(db, card) == ("OPEN", "PARTIALLY_REFUNDED", 1100)
