@@ -296,3 +296,100 @@ async def test_with_manual_capture_the_order_is_placed_on_an_authorisation(
         payment = (await s.execute(select(Payment))).scalar_one()
     assert [r.kind for r in rows] == ["AUTHORIZE"]
     assert payment.status == "AUTHORIZED"
+
+
+async def test_a_high_risk_card_order_is_canceled_and_refunded_and_the_shopper_told_nothing(
+        db: Database, card_gql: GQL, fake_stripe: Any) -> None:
+    from commerce.fraud.blocklist import add_entry
+    from commerce.fraud.signals import BlocklistKind
+
+    shop = await make_shop(db)
+    variant = await make_variant(db, shop, stock=3, price=2500)
+    token = await make_cart(db, shop, {variant: 1}, email="mallory@example.com")
+    await add_entry(db, BlocklistKind.EMAIL, "mallory@example.com", actor_id=None)
+    started = await start(card_gql, token)
+    pi = intent_id(started["payment"]["clientSecret"])
+    fake_stripe.pay(pi)
+
+    outcome = await complete(card_gql, token)
+
+    assert outcome["order"] is None
+    assert outcome["errors"][0]["code"] == "ORDER_NOT_ACCEPTED"
+    assert "blocklist" not in outcome["errors"][0]["message"].lower()
+    async with db.transaction() as s:
+        order = (await s.execute(select(Order))).scalar_one()
+    assert (order.status, order.payment_status, order.amount_paid) == ("CANCELED", "REFUNDED", 0)
+    assert await stock_of(db, variant) == (3, 0)
+    charge = fake_stripe.intent(pi)["latest_charge"]
+    assert charge["amount_refunded"] == charge["amount"]
+    again = await complete(card_gql, token)  # asking again refunds nothing more
+    assert again["errors"][0]["code"] == "ORDER_NOT_ACCEPTED"
+    assert len([r for r in fake_stripe.requests if r.path == "/v1/refunds"]) == 1
+
+
+async def test_an_authorisation_captured_at_stripe_is_recorded_once(
+        db: Database, manual_capture_client: httpx.AsyncClient, fake_stripe: Any,
+        stripe_settings: Settings) -> None:
+    from commerce.payments.gateways import gateway_for
+
+    async def gql(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = (await manual_capture_client.post(
+            "/graphql", json={"query": query, "variables": variables})).json()
+        return body
+
+    shop = await make_shop(db)
+    variant = await make_variant(db, shop, stock=3, price=2500)
+    token = await make_cart(db, shop, {variant: 1})
+    pi = intent_id((await start(gql, token))["payment"]["clientSecret"])
+    fake_stripe.pay(pi)
+    assert (await complete(gql, token))["order"]["paymentStatus"] == "AUTHORIZED"
+    gateway = gateway_for(stripe_settings.with_(payment_capture="MANUAL"))
+    assert gateway is not None
+    captured = await gateway.capture(pi, amount=None, idempotency_key="dashboard-capture")
+    event = fake_stripe.event("payment_intent.succeeded", fake_stripe.intent(captured.id))
+    for _ in range(2):
+        assert (await deliver(manual_capture_client, fake_stripe, event)).status_code == 200
+    async with db.transaction() as s:
+        order = (await s.execute(select(Order))).scalar_one()
+        kinds = sorted((await s.execute(select(PaymentTransaction.kind))).scalars().all())
+    assert (order.payment_status, order.amount_paid) == ("PAID", order.total)
+    assert kinds == ["AUTHORIZE", "CAPTURE"]
+
+
+async def test_a_staff_capture_whose_answer_was_lost_is_settled_by_the_webhook(
+        db: Database, manual_capture_client: httpx.AsyncClient, fake_stripe: Any,
+        stripe_settings: Settings) -> None:
+    from commerce.integrations.stripe.gateway import MAX_NETWORK_RETRIES
+    from commerce.payments.gateways import gateway_for
+    from commerce.payments.operations import capture_payment
+    from commerce.shared.errors import DomainError
+
+    async def gql(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = (await manual_capture_client.post(
+            "/graphql", json={"query": query, "variables": variables})).json()
+        return body
+
+    shop = await make_shop(db)
+    variant = await make_variant(db, shop, stock=3, price=2500)
+    token = await make_cart(db, shop, {variant: 1})
+    pi = intent_id((await start(gql, token))["payment"]["clientSecret"])
+    fake_stripe.pay(pi)
+    assert (await complete(gql, token))["order"]["paymentStatus"] == "AUTHORIZED"
+    gateway = gateway_for(stripe_settings.with_(payment_capture="MANUAL"))
+    assert gateway is not None
+    async with db.transaction() as s:
+        payment_id = (await s.execute(select(Payment.id))).scalar_one()
+    # Stripe captures, but every answer is lost: the capture stays PENDING here.
+    fake_stripe.fail_next("POST", f"/v1/payment_intents/{pi}/capture", status=500,
+                          times=MAX_NETWORK_RETRIES + 1, after_apply=True)
+    with pytest.raises(DomainError):
+        await capture_payment(db, gateway, payment_id, amount=None, idempotency_key="cap-1",
+                              actor_id=None)
+    event = fake_stripe.event("payment_intent.succeeded", fake_stripe.intent(pi))
+    assert (await deliver(manual_capture_client, fake_stripe, event)).status_code == 200
+    async with db.transaction() as s:
+        order = (await s.execute(select(Order))).scalar_one()
+        rows = (await s.execute(select(PaymentTransaction.kind, PaymentTransaction.status)
+                                .order_by(PaymentTransaction.id))).all()
+    assert [tuple(r) for r in rows] == [("AUTHORIZE", "SUCCESS"), ("CAPTURE", "SUCCESS")]
+    assert (order.payment_status, order.amount_paid) == ("PAID", order.total)

@@ -56,6 +56,7 @@ from commerce.payments.gateway import (
 )
 from commerce.payments.records import add_transaction, sync_order
 from commerce.payments.rules import PaymentRecordStatus, TransactionKind, TransactionStatus
+from commerce.payments.settlement import record_gateway_capture
 from commerce.settings import Settings
 from commerce.shared.clock import utcnow
 from commerce.shared.error_codes import ErrorCode
@@ -418,6 +419,11 @@ async def _record_money(session: AsyncSession, payment: Payment, intent: Intent,
         setattr(payment, key, value)
     captured = intent.status is IntentStatus.SUCCEEDED
     kind = TransactionKind.CAPTURE if captured else TransactionKind.AUTHORIZE
+    if captured and payment.order_id is not None and await _authorised(session, payment.id):
+        # Authorised at checkout, captured since (paymentCapture, Stripe's dashboard): settle
+        # a capture staff asked for and whose answer was lost, or record the capture once.
+        await record_gateway_capture(session, payment, intent.amount_received, intent.id)
+        return
     # A capture made through paymentCapture is already recorded (under its own key).
     known = (await session.execute(select(PaymentTransaction.id).where(
         PaymentTransaction.payment_id == payment.id, PaymentTransaction.kind == kind.value,
@@ -443,6 +449,14 @@ async def _record_money(session: AsyncSession, payment: Payment, intent: Intent,
                           "amount": held, "currency": payment.currency,
                           "psp_reference": intent.id, "amount_paid": totals.paid,
                           "payment_status": order.payment_status})
+
+
+async def _authorised(session: AsyncSession, payment_id: int) -> bool:
+    return (await session.execute(select(PaymentTransaction.id).where(
+        PaymentTransaction.payment_id == payment_id,
+        PaymentTransaction.kind == TransactionKind.AUTHORIZE.value,
+        PaymentTransaction.status == TransactionStatus.SUCCESS.value).limit(1))
+            ).first() is not None
 
 
 async def _being_returned(session: AsyncSession, payment_id: int) -> bool:

@@ -6,7 +6,10 @@ outcome, and finish what a crash, a timeout or a lost webhook left undone.
   returned, the failure or cancel recorded).
 - Inbox events not processed yet (their handler failed or the process died): run again.
 - Money being returned whose answer was lost (a PENDING return): settled by settling its
-  intent again, which repeats the call under the same idempotency key.
+  intent again, which repeats the call under the same idempotency key. A staff capture or
+  refund whose answer was lost is settled from what Stripe reports (the capture on the
+  intent, the refund by its id); one Stripe never received stays PENDING until staff send
+  the same request again.
 
 Run by ``commerce payments reconcile`` (once, or ``--every SECONDS``).
 """
@@ -49,7 +52,7 @@ async def reconcile(db: Database, gateway: PaymentGateway, settings: Settings, *
                 or_(Payment.status == PaymentRecordStatus.PENDING.value,
                     Payment.id.in_(select(PaymentTransaction.payment_id).where(
                         PaymentTransaction.status == TransactionStatus.PENDING.value,
-                        PaymentTransaction.kind.in_(["REFUND", "VOID"])))),
+                        PaymentTransaction.kind.in_(["CAPTURE", "REFUND", "VOID"])))),
                 Payment.updated_at < cutoff)
             .order_by(Payment.id).limit(limit))
     finally:

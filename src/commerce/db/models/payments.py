@@ -85,7 +85,9 @@ class Payment(Base):
 
 
 class PaymentTransaction(Base):
-    """One money movement; rows are only ever inserted, never updated."""
+    """One money movement. A settled row (SUCCESS, FAILED) is never changed; a PENDING row
+    (asked of the processor, answer not yet known) is settled exactly once, by a conditional
+    update on its status."""
 
     __tablename__ = "payment_transactions"
     __table_args__ = (
