@@ -393,3 +393,49 @@ async def test_a_staff_capture_whose_answer_was_lost_is_settled_by_the_webhook(
                                 .order_by(PaymentTransaction.id))).all()
     assert [tuple(r) for r in rows] == [("AUTHORIZE", "SUCCESS"), ("CAPTURE", "SUCCESS")]
     assert (order.payment_status, order.amount_paid) == ("PAID", order.total)
+
+
+@pytest.fixture
+async def wary_client(stripe_settings: Settings, db: Database
+                      ) -> AsyncIterator[httpx.AsyncClient]:
+    """A shop that sends any order with one warning sign to the review queue."""
+    settings = stripe_settings.with_(risk_medium_score=20, risk_high_score=100)
+    transport = httpx.ASGITransport(app=create_app(settings, db), client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+async def test_a_paid_order_held_for_review_and_rejected_gets_its_money_and_stock_back(
+        db: Database, wary_client: httpx.AsyncClient, fake_stripe: Any,
+        stripe_settings: Settings) -> None:
+    from commerce.fraud.review import reject
+    from commerce.payments.gateways import gateway_for
+
+    async def gql(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = (await wary_client.post(
+            "/graphql", json={"query": query, "variables": variables})).json()
+        return body
+
+    shop = await make_shop(db)
+    variant = await make_variant(db, shop, stock=3, price=2500)
+    token = await make_cart(db, shop, {variant: 2}, email="someone@mailinator.com")
+    pi = intent_id((await start(gql, token))["payment"]["clientSecret"])
+    fake_stripe.pay(pi)
+    placed = await complete(gql, token)
+    assert placed["errors"] == []  # the shopper sees a placed, paid order
+    assert placed["order"]["paymentStatus"] == "PAID"
+    async with db.transaction() as s:
+        order = (await s.execute(select(Order))).scalar_one()
+    assert order.status == "ON_HOLD"
+    assert await stock_of(db, variant) == (3, 2)
+
+    await reject(db, order.id, actor_id=None, note="stolen card",
+                 gateway=gateway_for(stripe_settings))
+
+    async with db.transaction() as s:
+        order = (await s.execute(select(Order).execution_options(populate_existing=True))
+                 ).scalar_one()
+    assert (order.status, order.payment_status, order.amount_paid) == ("CANCELED", "REFUNDED", 0)
+    assert await stock_of(db, variant) == (3, 0)
+    charge = fake_stripe.intent(pi)["latest_charge"]
+    assert charge["amount_refunded"] == charge["amount"]

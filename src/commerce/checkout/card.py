@@ -194,17 +194,6 @@ async def start_card_payment(db: Database, gateway: PaymentGateway | None, cart_
                             gateway.publishable_key, total, q.currency, reserved_until)
 
 
-async def cart_pays_by_card(db: Database, cart_token: str, viewer: Viewer | None) -> bool:
-    """Whether checkoutComplete should take the card path for this cart."""
-    reader = db.reader()
-    try:
-        method = await reader.scalar(select(Cart.payment_method).where(
-            Cart.token == cart_token, Cart.kind == "CART", reachable_carts(viewer)))
-    finally:
-        await reader.close()
-    return bool(method == CARD)
-
-
 async def complete_card_checkout(db: Database, gateway: PaymentGateway | None,
                                  cart_token: str, *, settings: Settings,
                                  viewer: Viewer | None) -> PlacedOrder:

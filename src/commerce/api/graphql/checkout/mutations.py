@@ -16,8 +16,8 @@ from commerce.api.graphql.errors import UserError, from_domain
 from commerce.api.graphql.money import Money
 from commerce.api.graphql.orders.queries import order_via_token
 from commerce.api.graphql.orders.types import Order, PaymentMethod
-from commerce.checkout.card import cart_pays_by_card, complete_card_checkout, start_card_payment
-from commerce.checkout.service import complete_checkout
+from commerce.checkout.card import start_card_payment
+from commerce.checkout.completion import complete
 from commerce.payments.gateways import gateway_for
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError
@@ -119,16 +119,11 @@ class CheckoutMutation:
                                 ) -> CheckoutCompletePayload:
         ctx = info.context
         try:
-            token, viewer = cart_token(input.cart_id), await ctx.viewer()
-            if input.payment_method is None and await cart_pays_by_card(ctx.db, token, viewer):
-                placed = await complete_card_checkout(
-                    ctx.db, gateway_for(ctx.settings), token, settings=ctx.settings,
-                    viewer=viewer)
-            else:
-                placed = await complete_checkout(
-                    ctx.db, token, settings=ctx.settings, viewer=viewer,
-                    payment_method=input.payment_method.value if input.payment_method else None,
-                    client_address=ctx.client_ip)
+            placed = await complete(
+                ctx.db, cart_token(input.cart_id), settings=ctx.settings,
+                viewer=await ctx.viewer(),
+                payment_method=input.payment_method.value if input.payment_method else None,
+                client_address=ctx.client_ip)
         except DomainError as exc:
             return CheckoutCompletePayload(errors=from_domain(exc))
         # The checkout proved it holds the cart, so it gets the order through the order's token
