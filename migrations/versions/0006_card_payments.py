@@ -194,8 +194,8 @@ def upgrade() -> None:
         batch_op.create_index("ix_payments_status_updated_at", ["status", "updated_at"])
         batch_op.create_index("uq_payments_gateway_psp_reference",
                               ["gateway", "psp_reference"], unique=True,
-                              sqlite_where=sa.text("gateway != 'manual'"),
-                              postgresql_where=sa.text("gateway != 'manual'"))
+                              sqlite_where=sa.text("gateway != 'manual' AND psp_reference != ''"),
+                              postgresql_where=sa.text("gateway != 'manual' AND psp_reference != ''"))
         batch_op.create_foreign_key(batch_op.f("fk_payments_cart_id_carts"), "carts",
                                     ["cart_id"], ["id"], ondelete="SET NULL")
     # Existing payments were last changed when they were made; their e-mail is the order's.
@@ -218,8 +218,8 @@ def downgrade() -> None:
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_payments_cart_id_carts"), type_="foreignkey")
         batch_op.drop_index("uq_payments_gateway_psp_reference",
-                            sqlite_where=sa.text("gateway != 'manual'"),
-                            postgresql_where=sa.text("gateway != 'manual'"))
+                            sqlite_where=sa.text("gateway != 'manual' AND psp_reference != ''"),
+                            postgresql_where=sa.text("gateway != 'manual' AND psp_reference != ''"))
         batch_op.drop_index("ix_payments_status_updated_at")
         batch_op.drop_index(batch_op.f("ix_payments_email"))
         batch_op.drop_index(batch_op.f("ix_payments_client_address"))

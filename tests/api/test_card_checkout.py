@@ -439,3 +439,14 @@ async def test_a_paid_order_held_for_review_and_rejected_gets_its_money_and_stoc
     assert await stock_of(db, variant) == (3, 0)
     charge = fake_stripe.intent(pi)["latest_charge"]
     assert charge["amount_refunded"] == charge["amount"]
+
+
+async def test_carts_starting_to_pay_at_the_same_time_each_get_their_intent(
+        db: Database, card_gql: GQL, fake_stripe: Any) -> None:
+    shop = await make_shop(db)
+    variant = await make_variant(db, shop, stock=20, price=2500)
+    tokens = [await make_cart(db, shop, {variant: 1}, email=f"p{i}@example.com")
+              for i in range(6)]
+    started = await asyncio.gather(*[start(card_gql, t) for t in tokens])
+    assert [s["errors"] for s in started] == [[]] * 6
+    assert len({intent_id(s["payment"]["clientSecret"]) for s in started}) == 6

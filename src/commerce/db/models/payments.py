@@ -40,10 +40,11 @@ class Payment(Base):
             "status IN ('PENDING', 'AUTHORIZED', 'CAPTURED', 'PARTIALLY_REFUNDED', "
             "'REFUNDED', 'VOIDED', 'FAILED')", name="status"),
         # One row per processor intent, so a webhook and a checkout find the same payment
-        # (a manual payment's reference is a bank reference, which may repeat).
+        # (a manual payment's reference is a bank reference, which may repeat; a card payment
+        # has none until its intent exists, and several may be waiting for one at once).
         Index("uq_payments_gateway_psp_reference", "gateway", "psp_reference", unique=True,
-              sqlite_where=text("gateway != 'manual'"),
-              postgresql_where=text("gateway != 'manual'")),
+              sqlite_where=text("gateway != 'manual' AND psp_reference != ''"),
+              postgresql_where=text("gateway != 'manual' AND psp_reference != ''")),
         Index("ix_payments_status_updated_at", "status", "updated_at"),
     )
 
