@@ -355,18 +355,20 @@ class _Backdater:
                         for t in cls.TABLES})
 
     async def placed(self, db: Database, order_id: int, at: datetime) -> None:
-        async with db.transaction() as session:
-            cart_id = await session.scalar(select(Order.cart_id).where(Order.id == order_id))
-            await session.execute(update(Cart).where(Cart.id == cart_id).values(
-                created_at=at - timedelta(minutes=12), updated_at=at, completed_at=at))
-            await session.execute(update(Order).where(Order.id == order_id).values(
-                created_at=at))
-            await session.execute(update(OrderRisk).where(OrderRisk.order_id == order_id)
-                                  .values(created_at=at))
-        await self.step(db, order_id, at)
+        await self.step(db, order_id, at, placed=True)
 
-    async def step(self, db: Database, order_id: int, at: datetime) -> None:
+    async def step(self, db: Database, order_id: int, at: datetime, *,
+                   placed: bool = False) -> None:
         async with db.transaction() as session:
+            if placed:
+                cart_id = await session.scalar(select(Order.cart_id).where(
+                    Order.id == order_id))
+                await session.execute(update(Cart).where(Cart.id == cart_id).values(
+                    created_at=at - timedelta(minutes=12), updated_at=at, completed_at=at))
+                await session.execute(update(Order).where(Order.id == order_id).values(
+                    created_at=at))
+                await session.execute(update(OrderRisk).where(
+                    OrderRisk.order_id == order_id).values(created_at=at))
             for table in self.TABLES:
                 await session.execute(update(table).where(table.id > self.marks[table])
                                       .values(created_at=at))
