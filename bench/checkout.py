@@ -234,6 +234,8 @@ def bench_database(label: str, url: str, args: argparse.Namespace,
         with _serving(url, tmp / f"server-{name}.log") as server:
             rows += _load(server, args, tmp, variants_file, STEPS, label, "manual")
     if not args.no_card:
+        # Payment ids start again in each database, and so would their idempotency keys.
+        fake.reset()
         statements = asyncio.run(_statements_per_step(url, variants, fake))
         print("### card (Stripe, the offline fake)\nSQL statements per step: "
               + ", ".join(f"{k} {v}" for k, v in statements.items()))
