@@ -226,12 +226,14 @@ def bench_database(label: str, url: str, args: argparse.Namespace,
     variants_file = tmp / "variants.json"
     variants_file.write_text(json.dumps(variants))
     name = label.split()[0].lower()
+    logs = args.logs or tmp
+    logs.mkdir(parents=True, exist_ok=True)
     rows = []
     if not args.no_manual:
         statements = asyncio.run(_statements_per_step(url, variants))
         print("### manual payment (bank transfer)\nSQL statements per step: "
               + ", ".join(f"{k} {v}" for k, v in statements.items()))
-        with _serving(url, tmp / f"server-{name}.log") as server:
+        with _serving(url, logs / f"server-{name}.log") as server:
             rows += _load(server, args, tmp, variants_file, STEPS, label, "manual")
     if not args.no_card:
         # Payment ids start again in each database, and so would their idempotency keys.
@@ -239,7 +241,8 @@ def bench_database(label: str, url: str, args: argparse.Namespace,
         statements = asyncio.run(_statements_per_step(url, variants, fake))
         print("### card (Stripe, the offline fake)\nSQL statements per step: "
               + ", ".join(f"{k} {v}" for k, v in statements.items()))
-        with _serving(url, tmp / f"server-{name}-card.log", stripe_env(fake)) as server:
+        with _serving(url, logs / f"server-{name}-card.log",
+                      stripe_env(fake)) as server:
             rows += _load(server, args, tmp, variants_file, CARD_STEPS, label, "card",
                           fake.url)
     screened = asyncio.run(_screened(url))
@@ -256,6 +259,8 @@ def main() -> int:
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-manual", action="store_true", help="skip the manual flow")
     parser.add_argument("--no-card", action="store_true", help="skip the card flow")
+    parser.add_argument("--logs", metavar="DIR", type=Path,
+                        help="keep the servers' logs there (default: dropped at the end)")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--concurrency", default="1,8",
                         type=lambda s: [int(c) for c in s.split(",")])
