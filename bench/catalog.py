@@ -142,11 +142,13 @@ async def _postgres_version(url: str) -> str:
 class Server:
     """``python -m commerce serve`` as a child process on a free local port."""
 
-    def __init__(self, database_url: str, log_path: Path) -> None:
+    def __init__(self, database_url: str, log_path: Path,
+                 env: dict[str, str] | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "COMMERCE_DATABASE_URL": database_url, "COMMERCE_DEBUG": "false",
-               "COMMERCE_SECRET_KEY": secrets.token_urlsafe(32)}  # serve refuses the demo one
+               "COMMERCE_SECRET_KEY": secrets.token_urlsafe(32),  # serve refuses the demo one
+               **(env or {})}
         self.log = log_path.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "commerce", "serve", "--host", "127.0.0.1",

@@ -1,10 +1,13 @@
 """Closed-loop checkout clients (asyncio + httpx), run as their own process by checkout.py.
 
-    python bench/checkout_flow.py URL VARIANTS_JSON CONCURRENCY SECONDS
+    python bench/checkout_flow.py URL VARIANTS_JSON CONCURRENCY SECONDS [STRIPE_URL]
 
 Each client repeats the three-request flow cartCreate (2 lines, e-mail, address) ->
-cartShippingMethodUpdate -> checkoutComplete until the time is up. Prints one JSON object:
-completed checkouts, failures, duration and p50/p99 latency per step.
+cartShippingMethodUpdate -> checkoutComplete until the time is up. With STRIPE_URL (the
+fake Stripe server) it pays by card instead: cartCreate -> cartShippingMethodUpdate ->
+checkoutPaymentCreate -> the card confirmed at the fake as Stripe.js would (``stripePay``,
+not a request to our server) -> checkoutComplete. Prints one JSON object: completed
+checkouts, failures, duration and p50/p99 latency per step.
 """
 
 from __future__ import annotations
@@ -25,10 +28,16 @@ SHIPPING = """mutation($input: CartShippingMethodUpdateInput!) {
   cartShippingMethodUpdate(input: $input) { cart { id } errors { code message } } }"""
 COMPLETE = """mutation($input: CheckoutCompleteInput!) { checkoutComplete(input: $input) {
   order { number } errors { code message } } }"""
+PAYMENT_CREATE = """mutation($input: CheckoutPaymentCreateInput!) {
+  checkoutPaymentCreate(input: $input) { payment { clientSecret } errors { code message } } }"""
 ADDRESS = {"firstName": "Bench", "lastName": "Client", "streetAddress1": "1 Main St",
            "city": "Springfield", "postalCode": "62701", "countryCode": "US",
            "countryArea": "IL"}
 STEPS = ("cartCreate", "cartShippingMethodUpdate", "checkoutComplete")
+CARD_STEPS = ("cartCreate", "cartShippingMethodUpdate", "checkoutPaymentCreate", "stripePay",
+              "checkoutComplete")
+# The fake checks only that a secret-key-shaped token is sent.
+FAKE_STRIPE_KEY = "sk_test_fake"
 
 
 class Failed(Exception):
@@ -48,9 +57,23 @@ async def _call(client: httpx.AsyncClient, url: str, query: str, variables: dict
     return result
 
 
+async def _pay(client: httpx.AsyncClient, stripe_url: str, client_secret: str,
+               timings: list[float]) -> None:
+    """Confirm the intent with Stripe's test card, as Stripe.js does in the browser."""
+    intent_id = client_secret.split("_secret_")[0]
+    started = time.perf_counter()
+    response = await client.post(
+        f"{stripe_url}/v1/payment_intents/{intent_id}/confirm",
+        data={"payment_method": "pm_card_visa"},
+        headers={"Authorization": f"Bearer {FAKE_STRIPE_KEY}"})
+    timings.append(time.perf_counter() - started)
+    if response.status_code != 200 or response.json().get("status") != "succeeded":
+        raise Failed(f"stripePay: {response.status_code} {response.text[:300]}")
+
+
 async def _client(n: int, client: httpx.AsyncClient, url: str, variants: list[str],
                   deadline: float, timings: dict[str, list[float]], outcome: dict[str, int],
-                  failures: list[str]) -> None:
+                  failures: list[str], stripe_url: str | None = None) -> None:
     rng = random.Random(n)
     while time.perf_counter() < deadline:
         a, b = rng.sample(variants, 2)
@@ -64,6 +87,12 @@ async def _client(n: int, client: httpx.AsyncClient, url: str, variants: list[st
             await _call(client, url, SHIPPING, {"input": {
                 "cartId": cart["id"], "shippingMethodId": method}},
                 "cartShippingMethodUpdate", timings["cartShippingMethodUpdate"])
+            if stripe_url is not None:
+                started = await _call(client, url, PAYMENT_CREATE, {"input": {
+                    "cartId": cart["id"]}}, "checkoutPaymentCreate",
+                    timings["checkoutPaymentCreate"])
+                await _pay(client, stripe_url, started["payment"]["clientSecret"],
+                           timings["stripePay"])
             await _call(client, url, COMPLETE, {"input": {"cartId": cart["id"]}},
                         "checkoutComplete", timings["checkoutComplete"])
             outcome["completed"] += 1
@@ -80,16 +109,18 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
 
 
-async def run(url: str, variants: list[str], concurrency: int, seconds: float
-              ) -> dict[str, Any]:
-    timings: dict[str, list[float]] = {step: [] for step in STEPS}
+async def run(url: str, variants: list[str], concurrency: int, seconds: float,
+              stripe_url: str | None = None) -> dict[str, Any]:
+    steps = STEPS if stripe_url is None else CARD_STEPS
+    timings: dict[str, list[float]] = {step: [] for step in steps}
     outcome = {"completed": 0, "failed": 0}
     failures: list[str] = []
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
         started = time.perf_counter()
         await asyncio.gather(*(
-            _client(n, client, url, variants, started + seconds, timings, outcome, failures)
+            _client(n, client, url, variants, started + seconds, timings, outcome, failures,
+                    stripe_url)
             for n in range(concurrency)))
         duration = time.perf_counter() - started
     return {
@@ -101,8 +132,10 @@ async def run(url: str, variants: list[str], concurrency: int, seconds: float
 
 def main() -> None:
     url, variants_file, concurrency, seconds = sys.argv[1:5]
+    stripe_url = sys.argv[5] if len(sys.argv) > 5 else None
     variants = json.loads(Path(variants_file).read_text())
-    print(json.dumps(asyncio.run(run(url, variants, int(concurrency), float(seconds)))))
+    print(json.dumps(asyncio.run(run(url, variants, int(concurrency), float(seconds),
+                                     stripe_url))))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,13 @@
 uses and what becomes of it; ``place_orders`` then creates each cart and completes it through
 ``checkout.service.complete_checkout`` — so stock is allocated and journaled, codes counted
 and totals priced exactly as in production — before some orders are marked paid or canceled
-through ``orders.service``. Finally the history is spread over the last two months.
+through ``orders.service``. Card orders are placed through the card checkout and manual
+payments recorded through ``payments.service`` (``commerce.seed_payments``). Each order is
+dated as soon as it is placed and each later step when it is done, so the next order's
+fraud screening sees the history as it would have been: spread over the last two months,
+no burst of orders that would trip the velocity rules. A few recent orders come from
+shoppers the real screening holds for review (a throwaway e-mail address, a first order far
+above the shop's average, a billing country that differs from the shipping country).
 """
 
 from __future__ import annotations
@@ -13,13 +19,29 @@ import random
 import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from commerce.checkout.service import complete_checkout
 from commerce.db.database import Database
-from commerce.db.models import Cart, CartLine, Order, OrderEvent, StockMovement
-from commerce.orders.service import cancel_order, hold_order, mark_as_paid
+from commerce.db.models import (
+    Cart,
+    CartLine,
+    Order,
+    OrderEvent,
+    OrderRisk,
+    Payment,
+    PaymentTransaction,
+    StockMovement,
+)
+from commerce.orders.service import cancel_order, hold_order
+from commerce.seed_payments import (
+    demo_card,
+    pay_by_hand,
+    place_card_order,
+    refund_at_stripe,
+)
 from commerce.seed_shipping import zone_of
 from commerce.settings import Settings
 from commerce.shared.addresses import AddressData
@@ -34,6 +56,7 @@ class Shopper:
     email: str
     address: AddressData
     registered: bool = False  # an account (the demo customer, or one without a password)
+    billing: AddressData | None = None  # None: bills to the shipping address
 
 
 def _address(first: str, last: str, street: str, city: str, postal: str, country: str,
@@ -71,6 +94,35 @@ SHOPPERS: tuple[Shopper, ...] = (
 )
 
 
+# Guests whose first order the fraud screening holds for review (see ``_review_orders``):
+# throwaway-mail domains from the maintained disposable-email-domains list, and a billing
+# country other than the shipping country. The client addresses are documentation ranges.
+REVIEW_SHOPPERS: tuple[Shopper, ...] = (
+    Shopper("kevin.price@mailinator.com", _address("Kevin", "Price", "200 Biscayne Boulevard",
+                                                   "Miami", "33131", "US", "FL")),
+    Shopper("n.kowalski@yopmail.com", _address("Natalia", "Kowalski", "1 Deansgate",
+                                               "Manchester", "M3 1AZ", "GB"),
+            billing=_address("Natalia", "Kowalski", "ul. Marszałkowska 10", "Warszawa",
+                             "00-590", "PL")),
+    Shopper("dealz4you@guerrillamail.com", _address("Chris", "Miller", "85 Pike Street",
+                                                    "Seattle", "98101", "US", "WA"),
+            billing=_address("Chris", "Miller", "Avenida Paulista 1000", "São Paulo",
+                             "01310-100", "BR", "SP")),
+    Shopper("t.wagner@10minutemail.com", _address("Tobias", "Wagner", "Mönckebergstraße 7",
+                                                  "Hamburg", "20095", "DE")),
+)
+ALL_SHOPPERS = SHOPPERS + REVIEW_SHOPPERS
+# (shopper index in REVIEW_SHOPPERS, days ago, big first order?, client address)
+REVIEWS: tuple[tuple[int, float, bool, str], ...] = (
+    (0, 6.4, True, "198.51.100.23"),
+    (1, 3.1, True, "203.0.113.77"),
+    (2, 1.3, False, "203.0.113.140"),
+    (3, 0.4, True, "198.51.100.5"),
+)
+BIG_ORDER = 4.5  # a big first order is this many times the planned average subtotal
+CARD_SHARE = 0.4  # of the paid orders
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A variant that may be sold: its index in the plan's variant order, price and stock."""
@@ -88,8 +140,13 @@ class PlannedOrder:
     code: str | None = None
     payment_method: str = "BANK_TRANSFER"
     channel: str = "WEB"
-    fate: str = "OPEN"  # OPEN (awaiting payment), ON_HOLD, PAID or CANCELED
+    # OPEN (awaiting payment), ON_HOLD, PAID, PARTIALLY_PAID (first instalment received),
+    # CANCELED, or REVIEW (placed as OPEN; the fraud screening is expected to hold it)
+    fate: str = "OPEN"
     days_ago: float = 0.0
+    instalments: int = 1  # manual payments the total is paid in
+    refund: int = 0  # a card order: minor units refunded at Stripe later
+    client_address: str = ""  # the shopper's IP ("" for the history: not recorded)
 
 
 def _fate(rng: random.Random, days_ago: float) -> str:
@@ -145,61 +202,178 @@ def plan_orders(candidates: list[Candidate], seed: int, minor_50: int,
     recent_open = [o for o in orders if o.fate == "OPEN"]
     if len(recent_open) > 1 and not any(o.fate == "ON_HOLD" for o in orders):
         recent_open[-1].fate = "ON_HOLD"
+    _payments(orders, random.Random(seed + 1), candidates)
+    orders += _review_orders(orders, candidates, left)
+    orders.sort(key=lambda o: -o.days_ago)  # stable: oldest first, numbers follow dates
     return orders
+
+
+def _subtotal(order: PlannedOrder, prices: dict[int, int]) -> int:
+    return sum(prices[index] * quantity for index, quantity in order.lines)
+
+
+def _payments(orders: list[PlannedOrder], rng: random.Random,
+              candidates: list[Candidate]) -> None:
+    """How paid orders were paid (its own draw, so the rest of the plan keeps its shape): a
+    share by card, one of those partly refunded later; the rest by hand, two cash-on-delivery
+    orders halfway through two instalments and an older one paid off in two."""
+    prices = {c.index: c.price for c in candidates}
+    paid = [o for o in orders if o.fate == "PAID"]
+    for order in paid:
+        if rng.random() < CARD_SHARE:
+            order.payment_method = "CARD"
+    cards = [o for o in paid if o.payment_method == "CARD"]
+    if cards:
+        refunded = cards[len(cards) // 3]
+        refunded.refund = _subtotal(refunded, prices) // 4
+    manual = [o for o in paid if o.payment_method != "CARD"]
+    if len(manual) >= 6:
+        for order, fate in ((manual[len(manual) // 3], "PAID"),
+                            (manual[-4], "PARTIALLY_PAID"), (manual[-2], "PARTIALLY_PAID")):
+            order.payment_method, order.instalments, order.fate = "CASH_ON_DELIVERY", 2, fate
+
+
+def _review_orders(orders: list[PlannedOrder], candidates: list[Candidate],
+                   left: dict[int, int | None]) -> list[PlannedOrder]:
+    """The REVIEWS orders, by bank transfer (so staff can reject them without a processor);
+    a big one is at least BIG_ORDER times the average planned subtotal, in the dearest
+    products with stock to spare."""
+    prices = {c.index: c.price for c in candidates}
+    average = sum(_subtotal(o, prices) for o in orders) // max(len(orders), 1)
+    dearest = sorted(candidates, key=lambda c: (-c.price, c.index))
+    cheap = sorted(candidates, key=lambda c: (c.price, c.index))
+    planned: list[PlannedOrder] = []
+    for shopper, days_ago, big, ip in REVIEWS:
+        order = PlannedOrder(shopper=len(SHOPPERS) + shopper, days_ago=days_ago,
+                             fate="REVIEW", client_address=ip)
+        target = BIG_ORDER * average if big else 1
+        subtotal = 0
+        for candidate in dearest if big else cheap[len(cheap) // 3:]:
+            stock = left[candidate.index]
+            quantity = min(2, 2 if stock is None else stock - STOCK_MARGIN)
+            if quantity < 1 or any(i == candidate.index for o in planned for i, _ in o.lines):
+                continue
+            if stock is not None:
+                left[candidate.index] = stock - quantity
+            order.lines.append((candidate.index, quantity))
+            subtotal += candidate.price * quantity
+            if subtotal >= target:
+                break
+        planned.append(order)
+    return planned
 
 
 async def place_orders(db: Database, settings: Settings, plan: list[PlannedOrder], *,
                        variant_ids: list[int], methods: dict[tuple[str, str], int],
                        user_ids: dict[str, int], staff_id: int | None,
                        now: datetime) -> list[int]:
-    """Place every planned order through checkout, then settle and date it; returns ids."""
-    placed: list[tuple[int, PlannedOrder]] = []
-    for order in plan:
-        shopper = SHOPPERS[order.shopper]
-        token = secrets.token_urlsafe(24)
-        address = asdict(shopper.address)
-        method = methods[zone_of(shopper.address.country_code),
-                         "Express" if order.express else "Standard"]
-        async with db.transaction() as session:
-            cart_id = (await session.execute(insert(Cart).values(
-                token=token, kind="CART", user_id=user_ids.get(shopper.email),
-                email=shopper.email, channel=order.channel, shipping_address=address,
-                billing_address=address, shipping_method_id=method, discount_code=order.code,
-                payment_method=order.payment_method, attribution={},
-            ).returning(Cart.id))).scalar_one()
-            await session.execute(insert(CartLine), [
-                {"cart_id": cart_id, "variant_id": variant_ids[index], "quantity": quantity}
-                for index, quantity in order.lines])
-        result = await complete_checkout(db, token, settings=settings, system=True)
-        placed.append((result.order_id, order))
-        if order.fate == "PAID":
-            await mark_as_paid(db, result.order_id, actor_id=staff_id,
-                               reference="Payment received")
+    """Place every planned order through checkout, then settle it, dating each step as it
+    is done; returns the order ids."""
+    dates = await _Backdater.start(db)
+    placed = []
+    for position, order in enumerate(plan, 1):
+        at = (now - timedelta(days=order.days_ago)).replace(microsecond=0)
+        order_id, intent = await _place(db, settings, order, position, variant_ids=variant_ids,
+                                        methods=methods, user_ids=user_ids)
+        await dates.placed(db, order_id, at)
+        placed.append(order_id)
+        if order.fate in ("PAID", "PARTIALLY_PAID") and intent is None:
+            received = order.instalments if order.fate == "PAID" else 1
+            for k in range(1, received + 1):
+                # An instalment a week or so after the last, a transfer within the day.
+                await pay_by_hand(db, order_id, instalment=k, instalments=order.instalments,
+                                  reference="Cash collected by the courier"
+                                  if order.payment_method == "CASH_ON_DELIVERY"
+                                  else "Payment received", actor_id=staff_id)
+                await dates.step(db, order_id, _later(at, now, k, hours=5 + 160 * (k - 1)))
         elif order.fate == "CANCELED":
-            await cancel_order(db, result.order_id, actor_id=staff_id,
+            await cancel_order(db, order_id, actor_id=staff_id,
                                reason="Canceled at the customer's request")
+            await dates.step(db, order_id, _later(at, now, 1, hours=5))
         elif order.fate == "ON_HOLD":
-            await hold_order(db, result.order_id, actor_id=staff_id,
+            await hold_order(db, order_id, actor_id=staff_id,
                              reason="Waiting for the customer to confirm the address")
-    await _date(db, placed, now)
-    return [order_id for order_id, _ in placed]
+            await dates.step(db, order_id, _later(at, now, 1, hours=5))
+        if intent is not None and order.refund:
+            await refund_at_stripe(db, intent, refund_id=f"re_demo_{position}",
+                                   amount=order.refund)
+            await dates.step(db, order_id, _later(at, now, 1, hours=72))
+    return placed
 
 
-async def _date(db: Database, placed: list[tuple[int, PlannedOrder]], now: datetime) -> None:
-    """Move each order, its history and its stock movements back to when it "happened";
-    later steps (payment, cancelation) follow a few hours apart."""
+async def _place(db: Database, settings: Settings, order: PlannedOrder, position: int, *,
+                 variant_ids: list[int], methods: dict[tuple[str, str], int],
+                 user_ids: dict[str, int]) -> tuple[int, Any]:
+    """Create the planned cart and place its order: by card as a succeeded Stripe payment
+    (returns its intent), otherwise through ``complete_checkout`` (intent None)."""
+    shopper = ALL_SHOPPERS[order.shopper]
+    token = secrets.token_urlsafe(24)
+    method = methods[zone_of(shopper.address.country_code),
+                     "Express" if order.express else "Standard"]
     async with db.transaction() as session:
-        for order_id, order in placed:
-            at = (now - timedelta(days=order.days_ago)).replace(microsecond=0)
+        cart_id = (await session.execute(insert(Cart).values(
+            token=token, kind="CART", user_id=user_ids.get(shopper.email),
+            email=shopper.email, channel=order.channel,
+            shipping_address=asdict(shopper.address),
+            billing_address=asdict(shopper.billing or shopper.address),
+            shipping_method_id=method, discount_code=order.code,
+            payment_method=order.payment_method, attribution={},
+        ).returning(Cart.id))).scalar_one()
+        await session.execute(insert(CartLine), [
+            {"cart_id": cart_id, "variant_id": variant_ids[index], "quantity": quantity}
+            for index, quantity in order.lines])
+    if order.payment_method == "CARD":
+        return await place_card_order(
+            db, settings, cart_id, intent_id=f"pi_demo_{position}",
+            card=demo_card(shopper.email, shopper.address.country_code))
+    result = await complete_checkout(db, token, settings=settings, system=True,
+                                     client_address=order.client_address)
+    return result.order_id, None
+
+
+def _later(at: datetime, now: datetime, step: int, *, hours: float) -> datetime:
+    """``hours`` after ``at``, but never in the future: a recent order's steps squeeze
+    into the time since it was placed (step k of an order at most k/(k+1) of the way)."""
+    return min(at + timedelta(hours=hours), at + (now - at) * step / (step + 1)).replace(
+        microsecond=0)
+
+
+class _Backdater:
+    """Moves what each step wrote back to when that step "happened". Orders are played one
+    at a time, so the rows a step added are exactly those above the marks (the highest ids
+    already dated): its history, stock movements, payments and their transactions."""
+
+    TABLES: tuple[Any, ...] = (OrderEvent, StockMovement, Payment, PaymentTransaction)
+
+    def __init__(self, marks: dict[Any, int]) -> None:
+        self.marks = marks
+
+    @classmethod
+    async def start(cls, db: Database) -> _Backdater:
+        async with db.transaction() as session:
+            return cls({t: await session.scalar(select(func.max(t.id))) or 0
+                        for t in cls.TABLES})
+
+    async def placed(self, db: Database, order_id: int, at: datetime) -> None:
+        await self.step(db, order_id, at, placed=True)
+
+    async def step(self, db: Database, order_id: int, at: datetime, *,
+                   placed: bool = False) -> None:
+        async with db.transaction() as session:
+            if placed:
+                cart_id = await session.scalar(select(Order.cart_id).where(
+                    Order.id == order_id))
+                await session.execute(update(Cart).where(Cart.id == cart_id).values(
+                    created_at=at - timedelta(minutes=12), updated_at=at, completed_at=at))
+                await session.execute(update(Order).where(Order.id == order_id).values(
+                    created_at=at))
+                await session.execute(update(OrderRisk).where(
+                    OrderRisk.order_id == order_id).values(created_at=at))
+            for table in self.TABLES:
+                await session.execute(update(table).where(table.id > self.marks[table])
+                                      .values(created_at=at))
+                self.marks[table] = await session.scalar(select(func.max(table.id))) or 0
             await session.execute(update(Order).where(Order.id == order_id).values(
-                created_at=at, updated_at=at))
-            cart_id = await session.scalar(select(Order.cart_id).where(Order.id == order_id))
-            await session.execute(update(Cart).where(Cart.id == cart_id).values(
-                created_at=at - timedelta(minutes=12), updated_at=at, completed_at=at))
-            events = (await session.scalars(select(OrderEvent.id).where(
-                OrderEvent.order_id == order_id).order_by(OrderEvent.id))).all()
-            for step, event_id in enumerate(events):
-                await session.execute(update(OrderEvent).where(OrderEvent.id == event_id)
-                                      .values(created_at=at + timedelta(hours=5 * step)))
-            await session.execute(update(StockMovement).where(
-                StockMovement.order_id == order_id).values(created_at=at))
+                updated_at=at))
+            await session.execute(update(Payment).where(Payment.order_id == order_id)
+                                  .values(updated_at=at))

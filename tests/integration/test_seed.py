@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -19,7 +20,11 @@ from commerce.db.models import (
     DiscountUsage,
     Order,
     OrderAllocation,
+    OrderEvent,
     OrderLine,
+    OrderRisk,
+    Payment,
+    PaymentTransaction,
     Product,
     ProductImage,
     ProductVariant,
@@ -31,8 +36,12 @@ from commerce.db.models import (
     TaxRate,
     User,
 )
+from commerce.fraud.queries import review_queue
+from commerce.payments import rules
+from commerce.payments.records import movements
 from commerce.seed import CUSTOMER_ADDRESS, _candidates, seed_demo_shop
-from commerce.seed_orders import plan_orders
+from commerce.seed_orders import REVIEW_SHOPPERS, REVIEWS, plan_orders
+from commerce.seed_payments import demo_card
 from commerce.seed_plan import plan_shop
 from commerce.seed_shipping import EU
 from commerce.settings import Settings
@@ -158,6 +167,18 @@ def test_the_order_history_plan_is_the_same_every_time() -> None:
     first, second = plan_orders(candidates, 9, 5000), plan_orders(candidates, 9, 5000)
     assert first == second
     assert 30 <= len(first) <= 60
+    methods = Counter(o.payment_method for o in first if o.fate == "PAID")
+    assert methods["CARD"] >= 5 and methods["BANK_TRANSFER"] + methods["CASH_ON_DELIVERY"] >= 10
+    assert [o.fate for o in first].count("REVIEW") == len(REVIEWS)
+    assert sum(o.refund > 0 for o in first) == 1
+    assert [o.days_ago for o in first] == sorted((o.days_ago for o in first), reverse=True)
+
+
+def test_demo_cards_are_the_same_for_a_shopper_and_differ_between_shoppers() -> None:
+    card = demo_card("maria.garcia@example.com", "US")
+    assert card == demo_card("maria.garcia@example.com", "US")
+    assert card.fingerprint != demo_card("james.wilson@example.com", "US").fingerprint
+    assert len(card.last4) == 4 and card.brand and 1 <= (card.exp_month or 0) <= 12
 
 
 async def test_zones_cover_the_us_canada_the_uk_and_the_eu_with_standard_and_express(
@@ -210,7 +231,7 @@ async def test_an_order_history_in_several_states_over_the_last_weeks(shop: Data
     states = Counter((o.status, o.payment_status) for o in orders)
     assert states["CANCELED", "NOT_PAID"] and states["OPEN", "PAID"] and \
         states["OPEN", "NOT_PAID"] and any(s == "ON_HOLD" for s, _ in states)
-    assert {o.payment_method for o in orders} == {"BANK_TRANSFER", "CASH_ON_DELIVERY"}
+    assert {o.payment_method for o in orders} == {"BANK_TRANSFER", "CASH_ON_DELIVERY", "CARD"}
     assert len({o.shipping_address["country_code"] for o in orders}) >= 5
     days = {(utcnow() - o.created_at).days for o in orders}
     assert max(days) >= 30 and min(days) <= 7
@@ -259,3 +280,96 @@ async def test_every_demo_address_and_tax_region_is_valid_and_already_normalised
         assert not problems, (address, problems.items)
     for rate in await _rows(shop, select(TaxRate.country_code, TaxRate.country_area)):
         assert match_area(rate.country_code, rate.country_area) == rate.country_area
+
+
+async def test_paid_orders_show_card_payments_through_stripe_and_manual_ones(
+        shop: Database) -> None:
+    payments = await _rows(shop, select(Payment))
+    orders = {o.id: o for o in await _rows(shop, select(Order))}
+    cards = [p for p in payments if p.gateway == "stripe"]
+    manual = [p for p in payments if p.gateway == "manual"]
+    assert len(cards) >= 5 and len(manual) >= 10
+    keys = {t.idempotency_key: t for t in await _rows(shop, select(PaymentTransaction))}
+    for p in cards:
+        # As a captured Stripe payment leaves it: the intent, the card (never its number),
+        # the capture keyed by the intent, the order paying by card.
+        assert p.method == "CARD" and p.psp_reference.startswith("pi_demo_")
+        assert p.status in ("CAPTURED", "PARTIALLY_REFUNDED")
+        assert p.card_brand and len(p.card_last4) == 4 and p.card_exp_month and \
+            p.card_exp_year and len(p.card_fingerprint) == 16 and p.cvc_check == "pass"
+        assert p.intent_key == f"commerce-payment-{p.id}-create" and p.cart_id is not None
+        capture = keys[f"stripe:{p.psp_reference}:capture"]
+        assert (capture.kind, capture.status, capture.amount, capture.order_id) == \
+            ("CAPTURE", "SUCCESS", p.amount, p.order_id)
+        assert orders[p.order_id].payment_method == "CARD"
+        assert p.amount == orders[p.order_id].total
+    refunded = [p for p in cards if p.status == "PARTIALLY_REFUNDED"]
+    assert len(refunded) == 1
+    refund = keys[f"stripe:re_demo_{refunded[0].psp_reference.removeprefix('pi_demo_')}"]
+    assert refund.kind == "REFUND" and 0 < refund.amount < refunded[0].amount
+    assert orders[refunded[0].order_id].payment_status == "PARTIALLY_REFUNDED"
+    assert all(p.method in ("BANK_TRANSFER", "CASH_ON_DELIVERY") and p.status == "CAPTURED"
+               for p in manual)
+    # Cash on delivery paid in two instalments: two orders halfway, one paid off.
+    by_order = Counter(p.order_id for p in manual)
+    halfway = [o for o in orders.values() if o.payment_status == "PARTIALLY_PAID"]
+    assert len(halfway) == 2 and all(
+        o.payment_method == "CASH_ON_DELIVERY" and by_order[o.id] == 1 and
+        0 < o.amount_paid < o.total for o in halfway)
+    assert any(orders[oid].payment_status == "PAID" and n == 2 for oid, n in by_order.items())
+
+
+async def test_every_order_amount_paid_is_what_its_transactions_add_up_to(
+        shop: Database) -> None:
+    async with shop.transaction() as session:
+        for order in (await session.scalars(select(Order))).all():
+            totals = rules.totals(await movements(session, order_id=order.id))
+            assert order.amount_paid == totals.paid, order.number
+            assert order.payment_status == \
+                rules.order_payment_status(order.total, totals).value, order.number
+            if order.status == "CANCELED":
+                assert totals.captured == 0
+
+
+async def test_payments_are_dated_with_their_orders_not_all_now(shop: Database) -> None:
+    orders = {o.id: o for o in await _rows(shop, select(Order))}
+    now = utcnow()
+    for table in (Payment, PaymentTransaction):
+        rows = await _rows(shop, select(table))
+        for row in rows:
+            placed = orders[row.order_id].created_at
+            assert placed <= row.created_at <= now, (table.__name__, row.id)
+        days = {(now - row.created_at).days for row in rows}
+        assert max(days) >= 30 and min(days) <= 7
+    # Each order's history reads in order: placed first, then each later step.
+    events = await _rows(shop, select(OrderEvent).order_by(OrderEvent.id))
+    for event in events:
+        assert orders[event.order_id].created_at <= event.created_at <= now
+    assert all(a.created_at <= b.created_at for a, b in pairwise(events)
+               if a.order_id == b.order_id)
+
+
+async def test_a_few_recent_orders_wait_in_the_review_queue_and_no_other_is_flagged(
+        shop: Database) -> None:
+    reader = shop.reader()
+    try:
+        queue = await review_queue(reader, first=100, after=None)
+    finally:
+        await reader.close()
+    assert 3 <= len(queue.items) <= 5
+    assert {r.email for r in queue.items} == {s.email for s in REVIEW_SHOPPERS}
+    assert all(r.status == "ON_HOLD" and (utcnow() - r.created_at).days < 10
+               for r in queue.items)
+    risks = await _rows(shop, select(OrderRisk.level, OrderRisk.status, OrderRisk.facts,
+                                     Order.email).join(Order, Order.id == OrderRisk.order_id))
+    held = [r for r in risks if r.level != "LOW"]
+    # Screened by the real rules: MEDIUM, with the facts staff would read.
+    assert {r.email for r in held} == {s.email for s in REVIEW_SHOPPERS}
+    for risk in held:
+        assert (risk.level, risk.status) == ("MEDIUM", "IN_REVIEW")
+        negative = [f["description"] for f in risk.facts if f["sentiment"] == "NEGATIVE"]
+        assert any("disposable" in d for d in negative) and len(negative) >= 2
+    # Every other order (shoppers repeat; card orders carry Stripe's checks) passed as LOW.
+    orders = await _rows(shop, select(Order.id, Order.email))
+    assert len(risks) == len(orders)
+    assert sum(r.level == "LOW" for r in risks) == len(orders) - len(held)
