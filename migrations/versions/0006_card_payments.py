@@ -9,7 +9,9 @@
   and FAILED / PENDING statuses; ``order_id`` becomes nullable like the payment's.
 - ``stock_reservations`` (units held while a card payment is in progress), ``webhook_events``
   (the inbox, unique on source + event id), ``order_risks`` and ``blocklist_entries``.
-- ``orders.client_address`` and carts' payment method ``CARD``.
+- ``orders.client_address`` and ``orders.shipping_key`` (backfilled), indexes for fraud
+  velocity (recent orders and payments per e-mail, client address, shipping address, card),
+  and carts' payment method ``CARD``.
 
 On SQLite the altered tables are rebuilt in batch mode (foreign keys are off during
 migrations, so the rebuild cascades nothing).
@@ -65,6 +67,21 @@ def _replace_checks(batch_op: object, table: str, checks: dict[str, str]) -> Non
     for name, condition in checks.items():
         batch_op.drop_constraint(op.f(f"ck_{table}_{name}"), type_="check")  # type: ignore[attr-defined]
         batch_op.create_check_constraint(op.f(f"ck_{table}_{name}"), condition)  # type: ignore[attr-defined]
+
+
+def _backfill_shipping_keys() -> None:
+    """``orders.places.shipping_key`` of every existing order, in SQL on both databases:
+    country, postal code and first street line, trimmed, lower-cased, joined by "|"."""
+    orders = sa.table("orders", sa.column("shipping_address", sa.JSON),
+                      sa.column("shipping_key", sa.String))
+
+    def part(name: str) -> sa.ColumnElement[str]:
+        return sa.func.lower(sa.func.trim(sa.func.coalesce(
+            orders.c.shipping_address[name].as_string(), "")))
+
+    key = part("country_code") + "|" + part("postal_code") + "|" + part("street_address_1")
+    op.execute(orders.update().where(orders.c.shipping_address.is_not(None))
+               .values(shipping_key=sa.func.substr(key, 1, 320)))
 
 
 def upgrade() -> None:
@@ -160,7 +177,10 @@ def upgrade() -> None:
 
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.add_column(_text("client_address", 64))
-        batch_op.create_index(batch_op.f("ix_orders_client_address"), ["client_address"])
+        batch_op.add_column(_text("shipping_key", 320))
+    _backfill_shipping_keys()
+    for column in ("email", "client_address", "shipping_key"):
+        op.create_index(f"ix_orders_{column}_created_at", "orders", [column, "created_at"])
     with op.batch_alter_table("carts", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_carts_payment_method"), type_="check")
         batch_op.create_check_constraint(op.f("ck_carts_payment_method"), _NEW_CART_METHODS)
@@ -187,10 +207,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("updated_at", UTCDateTime(timezone=True), nullable=True))
         batch_op.alter_column("order_id", existing_type=sa.INTEGER(), nullable=True)
         _replace_checks(batch_op, "payments", _NEW_PAYMENT_CHECKS)
-        batch_op.create_index(batch_op.f("ix_payments_card_fingerprint"), ["card_fingerprint"])
         batch_op.create_index(batch_op.f("ix_payments_cart_id"), ["cart_id"])
-        batch_op.create_index(batch_op.f("ix_payments_client_address"), ["client_address"])
-        batch_op.create_index(batch_op.f("ix_payments_email"), ["email"])
+        for column in ("email", "client_address", "card_fingerprint"):
+            batch_op.create_index(f"ix_payments_{column}_created_at", [column, "created_at"])
         batch_op.create_index("ix_payments_status_updated_at", ["status", "updated_at"])
         batch_op.create_index("uq_payments_gateway_psp_reference",
                               ["gateway", "psp_reference"], unique=True,
@@ -221,10 +240,9 @@ def downgrade() -> None:
                             sqlite_where=sa.text("gateway != 'manual' AND psp_reference != ''"),
                             postgresql_where=sa.text("gateway != 'manual' AND psp_reference != ''"))
         batch_op.drop_index("ix_payments_status_updated_at")
-        batch_op.drop_index(batch_op.f("ix_payments_email"))
-        batch_op.drop_index(batch_op.f("ix_payments_client_address"))
+        for column in ("email", "client_address", "card_fingerprint"):
+            batch_op.drop_index(f"ix_payments_{column}_created_at")
         batch_op.drop_index(batch_op.f("ix_payments_cart_id"))
-        batch_op.drop_index(batch_op.f("ix_payments_card_fingerprint"))
         _replace_checks(batch_op, "payments", _OLD_PAYMENT_CHECKS)
         batch_op.alter_column("order_id", existing_type=sa.INTEGER(), nullable=False)
         for name in ("updated_at", "client_address", "email", "failure_message",
@@ -239,8 +257,10 @@ def downgrade() -> None:
     with op.batch_alter_table("carts", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_carts_payment_method"), type_="check")
         batch_op.create_check_constraint(op.f("ck_carts_payment_method"), _OLD_CART_METHODS)
+    for column in ("email", "client_address", "shipping_key"):
+        op.drop_index(f"ix_orders_{column}_created_at", table_name="orders")
     with op.batch_alter_table("orders", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_orders_client_address"))
+        batch_op.drop_column("shipping_key")
         batch_op.drop_column("client_address")
     op.drop_index(op.f("ix_stock_reservations_variant_id"), table_name="stock_reservations")
     op.drop_index("ix_stock_reservations_stock_id_expires_at", table_name="stock_reservations")

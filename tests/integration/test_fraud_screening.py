@@ -22,6 +22,7 @@ from commerce.db.models import (
 from commerce.fraud.risk import RiskLevel
 from commerce.fraud.screening import enforce_high_risk, order_signals, screen_new_order
 from commerce.fraud.signals import BlocklistKind, CheckResult, StripeRiskLevel, Velocity
+from commerce.orders.places import shipping_key
 from commerce.settings import Settings
 from commerce.shared.clock import utcnow
 from tests.order_api_helpers import place_order
@@ -42,6 +43,7 @@ async def add_order(db: Database, *, email: str = "eve@example.com", ip: str = "
         order = Order(number=f"~{token[:20]}", token=token, email=email, payment_method="CARD",
                       currency="USD", subtotal=total, total=total, client_address=ip,
                       shipping_address=ADDRESS if address is None else address,
+                      shipping_key=shipping_key(ADDRESS if address is None else address),
                       billing_address=billing or (ADDRESS if address is None else address),
                       status=status, user_id=user_id, created_at=NOW - ago,
                       updated_at=NOW - ago)

@@ -45,6 +45,7 @@ from commerce.fraud.screening import (
 )
 from commerce.inventory.allocation import Demand, InsufficientStock, allocate
 from commerce.orders.events import OrderEventType, add_event
+from commerce.orders.places import shipping_key
 from commerce.orders.search import search_text
 from commerce.payments.gateways import gateway_for
 from commerce.settings import Settings
@@ -305,6 +306,7 @@ async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_met
         discount_code=q.discount.code if q.discount else None,
         customer_note=cart.customer_note, attribution=cart.attribution or {},
         search_text="", client_address=client_address,
+        shipping_key=shipping_key(cart.shipping_address),
         created_at=now, updated_at=now,
     ).returning(Order.id))).scalar_one()
     priced = {p.key: p for p in b.lines}

@@ -19,9 +19,22 @@ in the same transaction, so nothing ships even if the process dies before the ca
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, insert, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -68,59 +81,50 @@ def risk_settings(settings: Settings) -> RiskSettings:
                         high_threshold=settings.risk_high_score)
 
 
-def _text(value: Any) -> str:
-    return str(value or "").strip().lower()
-
-
-def shipping_key(address: dict[str, Any] | None) -> str:
-    """A shipping address reduced to what identifies the place: country, postal code and
-    the first street line, lower-cased and trimmed ("" without an address)."""
-    if not address:
-        return ""
-    return "|".join(_text(address.get(k)) for k in ("country_code", "postal_code",
-                                                       "street_address_1"))
-
-
-def _shipping_key_sql() -> ColumnElement[str]:
-    """``shipping_key`` in SQL, for the orders it is compared with (both databases)."""
-    def part(name: str) -> ColumnElement[str]:
-        return func.lower(func.trim(func.coalesce(
-            Order.shipping_address[name].as_string(), "")))
-    return part("country_code") + "|" + part("postal_code") + "|" + part("street_address_1")
-
-
 def _country(address: dict[str, Any] | None) -> str | None:
-    value = _text((address or {}).get("country_code")).upper()
+    value = str((address or {}).get("country_code") or "").strip().upper()
     return value or None
 
 
-def _count(*where: ColumnElement[bool], of: Any = None) -> Any:
-    statement = select(func.count() if of is None else func.count(func.distinct(of)))
-    return statement.where(*where).scalar_subquery()
+# Counts stop here: the rules only ask whether a key is past its (much lower) limit, and a
+# capped count keeps one busy address (a shop's own office, a bench) from costing checkout
+# a scan of all its orders. Facts then read "at least"-ish numbers; the order is held anyway.
+COUNT_CAP = 100
+_HOUR: BindParameter[Any] = bindparam("hour")
+_DAY: BindParameter[Any] = bindparam("day")
 
 
-def _windows(column: Any, hour: datetime, day: datetime,
-             *where: ColumnElement[bool], of: Any = None) -> tuple[Any, Any]:
-    return (_count(column >= hour, *where, of=of), _count(column >= day, *where, of=of))
+def _capped(*where: ColumnElement[bool], of: Any) -> Any:
+    """How many rows match, up to COUNT_CAP (reads at most that many index entries)."""
+    rows = select(of).where(*where).limit(COUNT_CAP).subquery()
+    return select(func.count()).select_from(rows).scalar_subquery()
+
+
+def _windows(column: Any, *where: ColumnElement[bool], of: Any) -> tuple[Any, Any]:
+    return (_capped(column >= _HOUR, *where, of=of), _capped(column >= _DAY, *where, of=of))
+
+
+# The order and its latest card payment, by id (built once; the order id is a parameter).
+_linked = aliased(Payment)
+_CARD_PAYMENT = (select(_linked.id).where(_linked.order_id == bindparam("order_id"),
+                                          _linked.method == CARD)
+                 .order_by(_linked.id.desc()).limit(1).scalar_subquery())
+_LOAD = (select(Order.id, Order.email, Order.user_id, Order.cart_id, Order.client_address,
+                Order.shipping_key, Order.total, Order.currency, Order.status,
+                Order.shipping_address, Order.billing_address, Payment.card_fingerprint,
+                Payment.processor_risk_level, Payment.processor_risk_score,
+                Payment.cvc_check, Payment.postal_check)
+         .outerjoin(Payment, Payment.id == _CARD_PAYMENT)
+         .where(Order.id == bindparam("order_id")))
 
 
 async def _load(session: AsyncSession, order_id: int) -> Any:
-    # The order's latest card payment (an alias: the outer query joins payments too).
-    linked = aliased(Payment)
-    card = (select(linked.id).where(linked.order_id == order_id, linked.method == CARD)
-            .order_by(linked.id.desc()).limit(1).scalar_subquery())
-    return (await session.execute(
-        select(Order.id, Order.email, Order.user_id, Order.cart_id, Order.client_address,
-               Order.total, Order.currency, Order.status, Order.shipping_address,
-               Order.billing_address, Payment.card_fingerprint, Payment.processor_risk_level,
-               Payment.processor_risk_score, Payment.cvc_check, Payment.postal_check)
-        .outerjoin(Payment, Payment.id == card)
-        .where(Order.id == order_id))).one()
+    return (await session.execute(_LOAD, {"order_id": order_id})).one()
 
 
 def _velocity(row: Any, prefix: str) -> Velocity:
-    return Velocity(orders_last_hour=row[f"{prefix}_oh"] or 0,
-                    orders_last_day=row[f"{prefix}_od"] or 0,
+    return Velocity(orders_last_hour=row.get(f"{prefix}_oh") or 0,
+                    orders_last_day=row.get(f"{prefix}_od") or 0,
                     payment_attempts_last_hour=row.get(f"{prefix}_ph") or 0,
                     payment_attempts_last_day=row.get(f"{prefix}_pd") or 0)
 
@@ -131,12 +135,13 @@ async def order_signals(session: AsyncSession, order_id: int, *,
     return await _signals(session, await _load(session, order_id), now=now)
 
 
-async def _signals(session: AsyncSession, order: Any, *, now: datetime) -> OrderSignals:
-    """The signals of ``order`` (a row from ``_load``), in one SELECT of scalar subqueries.
-    Counts are of OTHER orders and card payment attempts, created in the last hour/day.
-    Payment attempts are not counted per shipping address: payments carry none."""
-    hour, day = now - timedelta(hours=1), now - timedelta(days=1)
-    oid, email = order.id, order.email.lower()
+@cache
+def _signals_statement(ip: bool, ship: bool, card: bool, cart: bool, user: bool) -> Select[Any]:
+    """The one SELECT of scalar subqueries computing every signal, for one shape of order
+    (which keys it has); built once per shape, values are parameters. Each count reads a
+    (key, created_at) index range: ``orders.email / client_address / shipping_key``,
+    ``payments.email / client_address / card_fingerprint``."""
+    oid: BindParameter[Any] = bindparam("oid")
     other_order = Order.id != oid
     # A card payment is one attempt; this order's own payment is not "another" attempt.
     other_attempt = and_(Payment.method == CARD, Payment.order_id.is_distinct_from(oid))
@@ -144,64 +149,75 @@ async def _signals(session: AsyncSession, order: Any, *, now: datetime) -> Order
 
     def orders_by(prefix: str, match: ColumnElement[bool]) -> None:
         columns[f"{prefix}_oh"], columns[f"{prefix}_od"] = _windows(
-            Order.created_at, hour, day, other_order, match)
+            Order.created_at, match, other_order, of=Order.id)
 
     def attempts_by(prefix: str, match: ColumnElement[bool]) -> None:
         columns[f"{prefix}_ph"], columns[f"{prefix}_pd"] = _windows(
-            Payment.created_at, hour, day, other_attempt, match)
+            Payment.created_at, match, other_attempt, of=Payment.id)
 
+    email: BindParameter[Any] = bindparam("email")
     orders_by("email", Order.email == email)
     attempts_by("email", Payment.email == email)
-    if order.client_address:  # "" (unknown) must not match every other unknown
-        orders_by("ip", Order.client_address == order.client_address)
-        attempts_by("ip", Payment.client_address == order.client_address)
-    key = shipping_key(order.shipping_address)
-    if key:
-        # No index holds the key: the day's orders are read through (created_at, id).
-        orders_by("ship", _shipping_key_sql() == key)
-    fingerprint = order.card_fingerprint or ""
-    if fingerprint:
-        by_card = and_(Payment.card_fingerprint == fingerprint,
-                       Payment.order_id.is_not(None), Payment.order_id != oid)
+    if ip:  # "" (unknown) must not match every other unknown
+        orders_by("ip", Order.client_address == bindparam("ip"))
+        attempts_by("ip", Payment.client_address == bindparam("ip"))
+    if ship:
+        orders_by("ship", Order.shipping_key == bindparam("ship"))
+    if card:
+        fingerprint = Payment.card_fingerprint == bindparam("fingerprint")
         columns["card_oh"], columns["card_od"] = _windows(
-            Payment.created_at, hour, day, by_card, of=Payment.order_id)
-        attempts_by("card", Payment.card_fingerprint == fingerprint)
+            Payment.created_at, fingerprint, Payment.order_id.is_not(None),
+            Payment.order_id != oid, of=func.distinct(Payment.order_id))
+        attempts_by("card", fingerprint)
     # Failed attempts in the last day for this e-mail or this checkout's cart: each FAILED
     # transaction, plus FAILED payments that recorded none.
     mine = or_(Payment.email == email,
-               Payment.cart_id == order.cart_id if order.cart_id is not None else false())
+               Payment.cart_id == bindparam("cart_id") if cart else false())
     failed_tx = exists().where(PaymentTransaction.payment_id == Payment.id,
                                PaymentTransaction.status == "FAILED")
-    columns["failed_tx"] = (
-        select(func.count()).select_from(PaymentTransaction)
-        .join(Payment, Payment.id == PaymentTransaction.payment_id)
-        .where(PaymentTransaction.status == "FAILED", PaymentTransaction.created_at >= day,
-               mine).scalar_subquery())
-    columns["failed_pay"] = _count(Payment.status == "FAILED", Payment.created_at >= day,
-                                   mine, ~failed_tx)
+    columns["failed_tx"] = _capped(
+        PaymentTransaction.status == "FAILED", PaymentTransaction.created_at >= _DAY,
+        PaymentTransaction.payment_id.in_(select(Payment.id).where(mine)),
+        of=PaymentTransaction.id)
+    columns["failed_pay"] = _capped(Payment.status == "FAILED", Payment.created_at >= _DAY,
+                                    mine, ~failed_tx, of=Payment.id)
     earlier = or_(Order.email == email,
-                  Order.user_id == order.user_id if order.user_id is not None else false())
+                  Order.user_id == bindparam("user_id") if user else false())
     columns["returner"] = exists().where(other_order, earlier,
                                           Order.status != OrderStatus.CANCELED.value)
     recent = (select(Order.total).where(other_order, Order.status != OrderStatus.CANCELED.value)
               .order_by(Order.created_at.desc(), Order.id.desc())
               .limit(AVERAGE_OVER_ORDERS).subquery())
     columns["average"] = select(func.avg(recent.c.total)).scalar_subquery()
+    for kind in BlocklistKind:
+        columns[f"block_{kind.value}"] = exists().where(
+            BlocklistEntry.kind == kind.value,
+            BlocklistEntry.value.in_(bindparam(f"block_{kind.value}", expanding=True)))
+    return select(*(c.label(name) for name, c in columns.items()))
+
+
+async def _signals(session: AsyncSession, order: Any, *, now: datetime) -> OrderSignals:
+    """The signals of ``order`` (a row from ``_load``), in one SELECT. Counts are of OTHER
+    orders and card payment attempts, created in the last hour/day. Payment attempts are not
+    counted per shipping address: payments carry none."""
+    email = order.email.lower()
+    fingerprint = order.card_fingerprint or ""
     blocked = {
         BlocklistKind.EMAIL: [email],
         BlocklistKind.DOMAIN: domain_and_parents(email_domain(email)) if "@" in email else [],
         BlocklistKind.CLIENT_ADDRESS: [order.client_address] if order.client_address else [],
         BlocklistKind.CARD_FINGERPRINT: [fingerprint] if fingerprint else [],
     }
-    for kind, values in blocked.items():
-        if values:
-            columns[f"block_{kind.value}"] = exists().where(
-                BlocklistEntry.kind == kind.value, BlocklistEntry.value.in_(values))
-    row = (await session.execute(select(*(c.label(name) for name, c in columns.items())))
-           ).one()._asdict()
-    for prefix in ("email", "ip", "ship", "card"):
-        for suffix in ("oh", "od"):
-            row.setdefault(f"{prefix}_{suffix}", 0)
+    statement = _signals_statement(bool(order.client_address), bool(order.shipping_key),
+                                   bool(fingerprint), order.cart_id is not None,
+                                   order.user_id is not None)
+    params: dict[str, Any] = {
+        "oid": order.id, "email": email, "ip": order.client_address,
+        "ship": order.shipping_key, "fingerprint": fingerprint, "cart_id": order.cart_id,
+        "user_id": order.user_id, "hour": now - timedelta(hours=1),
+        "day": now - timedelta(days=1),
+        **{f"block_{k.value}": v for k, v in blocked.items()}}
+    row = (await session.execute(statement, params)).one()._asdict()
     average = row["average"]
     return OrderSignals(
         email=email, order_total=order.total, first_order=not row["returner"],

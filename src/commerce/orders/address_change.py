@@ -32,6 +32,7 @@ from commerce.db.models import Order, OrderLine
 from commerce.events.outbox import emit
 from commerce.orders.events import OrderEventType, add_event
 from commerce.orders.locking import lock_order
+from commerce.orders.places import shipping_key
 from commerce.orders.search import search_text
 from commerce.orders.state import FulfillmentStatus, OrderStatus, PaymentStatus
 from commerce.shared.countries import country_name
@@ -153,6 +154,7 @@ async def update_addresses(db: Database, order_id: int, *, actor_id: int | None,
         changed = []
         if shipping_address is not None:
             order.shipping_address = shipping_address
+            order.shipping_key = shipping_key(shipping_address)
             changed.append("shipping")
         if billing_address is not None:
             order.billing_address = billing_address

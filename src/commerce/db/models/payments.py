@@ -46,6 +46,10 @@ class Payment(Base):
               sqlite_where=text("gateway != 'manual' AND psp_reference != ''"),
               postgresql_where=text("gateway != 'manual' AND psp_reference != ''")),
         Index("ix_payments_status_updated_at", "status", "updated_at"),
+        # Fraud velocity: recent payment attempts per e-mail, client address and card.
+        Index("ix_payments_email_created_at", "email", "created_at"),
+        Index("ix_payments_client_address_created_at", "client_address", "created_at"),
+        Index("ix_payments_card_fingerprint_created_at", "card_fingerprint", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -68,7 +72,7 @@ class Payment(Base):
     card_last4: Mapped[str] = mapped_column(String(4), default="")
     card_exp_month: Mapped[int | None] = mapped_column(Integer)
     card_exp_year: Mapped[int | None] = mapped_column(Integer)
-    card_fingerprint: Mapped[str] = mapped_column(String(64), default="", index=True)
+    card_fingerprint: Mapped[str] = mapped_column(String(64), default="")
     card_country: Mapped[str] = mapped_column(String(2), default="")
     cvc_check: Mapped[str] = mapped_column(String(16), default="")
     postal_check: Mapped[str] = mapped_column(String(16), default="")
@@ -79,8 +83,8 @@ class Payment(Base):
     failure_code: Mapped[str] = mapped_column(String(64), default="")
     failure_message: Mapped[str] = mapped_column(String(500), default="")
     # Who paid from where (fraud velocity: payment attempts per e-mail / client address).
-    email: Mapped[str] = mapped_column(String(254), default="", index=True)
-    client_address: Mapped[str] = mapped_column(String(64), default="", index=True)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    client_address: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
