@@ -45,9 +45,11 @@ class Failed(Exception):
 
 
 async def _call(client: httpx.AsyncClient, url: str, query: str, variables: dict[str, Any],
-                field: str, timings: list[float]) -> dict[str, Any]:
+                field: str, timings: list[float],
+                headers: dict[str, str] | None = None) -> dict[str, Any]:
     started = time.perf_counter()
-    response = await client.post(url, json={"query": query, "variables": variables})
+    response = await client.post(url, json={"query": query, "variables": variables},
+                                 headers=headers)
     timings.append(time.perf_counter() - started)
     body = response.json()
     payload = (body.get("data") or {}).get(field)
@@ -75,26 +77,32 @@ async def _client(n: int, client: httpx.AsyncClient, url: str, variants: list[st
                   deadline: float, timings: dict[str, list[float]], outcome: dict[str, int],
                   failures: list[str], stripe_url: str | None = None) -> None:
     rng = random.Random(n)
+    i = 0
     while time.perf_counter() < deadline:
         a, b = rng.sample(variants, 2)
+        i += 1
+        # Each checkout is another shopper (e-mail, street, address behind the trusted local
+        # proxy), as in a real shop: one repeating shopper would be fraud velocity, held.
+        shopper = {"X-Forwarded-For": f"10.{n % 250}.{i // 250 % 250}.{i % 250 + 1}"}
         try:
             created = await _call(client, url, CART_CREATE, {"input": {
                 "lines": [{"variantId": a, "quantity": 1}, {"variantId": b, "quantity": 1}],
-                "email": f"bench{n}@example.com", "shippingAddress": ADDRESS}},
-                "cartCreate", timings["cartCreate"])
+                "email": f"bench{n}-{i}@example.com",
+                "shippingAddress": {**ADDRESS, "streetAddress1": f"{i} Main St"}}},
+                "cartCreate", timings["cartCreate"], shopper)
             cart = created["cart"]
             method = cart["availableShippingMethods"][0]["id"]
             await _call(client, url, SHIPPING, {"input": {
                 "cartId": cart["id"], "shippingMethodId": method}},
-                "cartShippingMethodUpdate", timings["cartShippingMethodUpdate"])
+                "cartShippingMethodUpdate", timings["cartShippingMethodUpdate"], shopper)
             if stripe_url is not None:
                 started = await _call(client, url, PAYMENT_CREATE, {"input": {
                     "cartId": cart["id"]}}, "checkoutPaymentCreate",
-                    timings["checkoutPaymentCreate"])
+                    timings["checkoutPaymentCreate"], shopper)
                 await _pay(client, stripe_url, started["payment"]["clientSecret"],
                            timings["stripePay"])
             await _call(client, url, COMPLETE, {"input": {"cartId": cart["id"]}},
-                        "checkoutComplete", timings["checkoutComplete"])
+                        "checkoutComplete", timings["checkoutComplete"], shopper)
             outcome["completed"] += 1
         except (Failed, httpx.HTTPError, KeyError, IndexError) as exc:
             outcome["failed"] += 1

@@ -373,11 +373,12 @@ async def _place_new(session: AsyncSession, cart: Cart, payment: Payment, intent
                     prices_include_tax=settings.prices_include_tax, now=now, lines=lines)
     _check_amount(q, intent, held)
 
-    async def link(order_id: int) -> None:
+    async def link(order_id: int) -> Payment:
         order = (await session.execute(select(Order).where(Order.id == order_id))
                  ).scalar_one()
         payment.order_id = order_id
         await _record_money(session, payment, intent, held, order)
+        return payment
 
     try:
         validate(cart, q, CARD, card=True)

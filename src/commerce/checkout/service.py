@@ -34,12 +34,14 @@ from commerce.db.models import (
     OrderAllocation,
     OrderLine,
     OrderRisk,
+    Payment,
 )
 from commerce.events.outbox import emit_many
 from commerce.fraud.risk import RiskLevel
 from commerce.fraud.screening import (
     NOT_ACCEPTED_MESSAGE,
     RiskStatus,
+    ScreenedOrder,
     enforce_high_risk,
     screen_new_order,
 )
@@ -144,7 +146,7 @@ def _ip(client_address: str) -> str:
 async def place_order(session: AsyncSession, cart: Cart, lines: list[QuoteLine], q: Quote,
                       method: str, *, viewer: Viewer | None, settings: Settings,
                       now: datetime, client_address: str = "",
-                      link_payment: Callable[[int], Awaitable[None]] | None = None
+                      link_payment: Callable[[int], Awaitable[Payment]] | None = None
                       ) -> tuple[PlacedOrder, bool]:
     """Insert the order of a validated, locked cart, allocate its stock, count its discount
     use, screen it for fraud, number it, record it and mark the cart completed; returns the
@@ -161,13 +163,14 @@ async def place_order(session: AsyncSession, cart: Cart, lines: list[QuoteLine],
                     actor_id=viewer.user_id if viewer else None,
                     message=f"Order placed ({method.replace('_', ' ').lower()})",
                     data={"total": q.breakdown.total, "currency": q.currency})
-    if link_payment is not None:
-        await link_payment(order_id)
+    card = await link_payment(order_id) if link_payment is not None else None
     # Draft orders completed by staff are not screened: staff took the order themselves
     # and vouch for the buyer. Screened before the order number: that lock lasts to commit.
     high = False
     if cart.kind == "CART":
-        risk = await screen_new_order(session, order_id, settings=settings, now=now)
+        known = _screened(order_id, cart, q, viewer, _ip(client_address), card)
+        risk = await screen_new_order(session, order_id, settings=settings, now=now,
+                                      known=known)
         high = risk.level is RiskLevel.HIGH
     number = await _number_order(session, order_id, cart)
     await emit_many(session, [
@@ -178,6 +181,23 @@ async def place_order(session: AsyncSession, cart: Cart, lines: list[QuoteLine],
           "user_id": cart.user_id, "order_id": order_id})])
     cart.completed_at = now
     return PlacedOrder(order_id, token, created=True), high
+
+
+def _screened(order_id: int, cart: Cart, q: Quote, viewer: Viewer | None,
+              client_address: str, card: Payment | None) -> ScreenedOrder:
+    """The new order as screening sees it, from what placing it already holds (the same
+    values ``_insert_order`` wrote)."""
+    return ScreenedOrder(
+        id=order_id, email=(cart.email or "").lower(), user_id=_customer_id(cart, viewer),
+        cart_id=cart.id, client_address=client_address,
+        shipping_key=shipping_key(cart.shipping_address), total=q.breakdown.total,
+        currency=q.currency, status="OPEN", shipping_address=cart.shipping_address,
+        billing_address=cart.billing_address or cart.shipping_address,
+        card_fingerprint=None if card is None else card.card_fingerprint,
+        processor_risk_level="" if card is None else card.processor_risk_level,
+        processor_risk_score=None if card is None else card.processor_risk_score,
+        cvc_check="" if card is None else card.cvc_check,
+        postal_check="" if card is None else card.postal_check)
 
 
 def _customer_id(cart: Cart, viewer: Viewer | None) -> int | None:

@@ -18,6 +18,7 @@ in the same transaction, so nothing ships even if the process dies before the ca
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -116,6 +117,29 @@ _LOAD = (select(Order.id, Order.email, Order.user_id, Order.cart_id, Order.clien
                 Payment.cvc_check, Payment.postal_check)
          .outerjoin(Payment, Payment.id == _CARD_PAYMENT)
          .where(Order.id == bindparam("order_id")))
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenedOrder:
+    """What screening reads of a new order and its card payment (the placing checkout has
+    all of it at hand, so it passes this instead of screening loading it again)."""
+
+    id: int
+    email: str
+    user_id: int | None
+    cart_id: int | None
+    client_address: str
+    shipping_key: str
+    total: int
+    currency: str
+    status: str
+    shipping_address: dict[str, Any] | None
+    billing_address: dict[str, Any] | None
+    card_fingerprint: str | None = None  # None: no card payment
+    processor_risk_level: str = ""
+    processor_risk_score: int | None = None
+    cvc_check: str = ""
+    postal_check: str = ""
 
 
 async def _load(session: AsyncSession, order_id: int) -> Any:
@@ -250,11 +274,12 @@ def _stripe(order: Any) -> StripeSignals | None:
 
 
 async def screen_new_order(session: AsyncSession, order_id: int, *, settings: Settings,
-                           now: datetime) -> RiskAssessment:
+                           now: datetime, known: ScreenedOrder | None = None
+                           ) -> RiskAssessment:
     """Assess a just-placed order inside the placing transaction, record it and apply the
     level (see the module's docstring). For HIGH the caller must call ``enforce_high_risk``
     after the commit. Draft orders completed by staff are not screened."""
-    order = await _load(session, order_id)
+    order = known if known is not None else await _load(session, order_id)
     assessment = assess(await _signals(session, order, now=now), risk_settings(settings))
     status = {RiskLevel.LOW: RiskStatus.ACCEPTED, RiskLevel.MEDIUM: RiskStatus.IN_REVIEW,
               RiskLevel.HIGH: RiskStatus.CANCELED}[assessment.level]
