@@ -106,6 +106,34 @@ class LockedStock:
     cart_holds: bool  # whether the cart has reservation rows (live or lapsed) anywhere
 
 
+def _options_statement(*, locked: bool, cart: bool) -> Any:
+    """Stock rows with what is free for the cart, built once per shape (values are bound
+    parameters: ``ids`` (locked stock ids) or ``variants``, ``now``, ``cart``): building
+    the statement with its reservation subqueries cost more than running it."""
+    cart_id: BindParameter[int] | None = bindparam("cart") if cart else None
+    where: ColumnElement[bool] = (
+        Stock.id.in_(bindparam("ids", expanding=True)) if locked
+        else Stock.variant_id.in_(bindparam("variants", expanding=True))
+        & Warehouse.is_active.is_(True))
+    # Whether the cart holds anything rides along, so a checkout without reservations
+    # (every manual-payment one) spends no statement consuming them.
+    holds = exists().where(StockReservation.cart_id == cart_id) if cart else false()
+    return (select(Stock.id, Stock.variant_id, Stock.warehouse_id, Warehouse.priority,
+                   free_units(now=bindparam("now", type_=UTCDateTime()),
+                              excluding_cart=cart_id).label("free"),
+                   holds.label("cart_holds"))
+            .join(Warehouse, Warehouse.id == Stock.warehouse_id)
+            .where(where).order_by(Stock.id))
+
+
+_OPTIONS = {(locked, cart): _options_statement(locked=locked, cart=cart)
+            for locked in (False, True) for cart in (False, True)}
+_LOCK = (select(Stock.id).join(Warehouse, Warehouse.id == Stock.warehouse_id)
+         .where(Stock.variant_id.in_(bindparam("variants", expanding=True)),
+                Warehouse.is_active.is_(True))
+         .order_by(Stock.id).with_for_update(of=Stock))
+
+
 async def lock_stock_options(session: AsyncSession, variant_ids: Sequence[int], *,
                              now: datetime, cart_id: int | None) -> LockedStock:
     """Each variant's stock rows in active warehouses with what is free for ``cart_id``.
@@ -115,26 +143,13 @@ async def lock_stock_options(session: AsyncSession, variant_ids: Sequence[int], 
     whoever held the locks before us (read in the locking statement, it would not).
     SQLite: one statement (the database write lock is already ours).
     """
-    if session.get_bind().dialect.name == "postgresql":
-        locked = (await session.execute(
-            select(Stock.id).join(Warehouse, Warehouse.id == Stock.warehouse_id)
-            .where(Stock.variant_id.in_(variant_ids), Warehouse.is_active.is_(True))
-            .order_by(Stock.id).with_for_update(of=Stock))).scalars().all()
-        if not locked:
+    params: dict[str, Any] = {"now": now, "cart": cart_id, "variants": list(variant_ids)}
+    locked = session.get_bind().dialect.name == "postgresql"
+    if locked:
+        params["ids"] = list((await session.execute(_LOCK, params)).scalars().all())
+        if not params["ids"]:
             return LockedStock({}, cart_holds=cart_id is not None)
-        where: ColumnElement[bool] = Stock.id.in_(locked)
-    else:
-        where = Stock.variant_id.in_(variant_ids) & Warehouse.is_active.is_(True)
-    # Whether the cart holds anything rides along, so a checkout without reservations
-    # (every manual-payment one) spends no statement consuming them.
-    holds = (exists().where(StockReservation.cart_id == cart_id) if cart_id is not None
-             else false())
-    rows = (await session.execute(
-        select(Stock.id, Stock.variant_id, Stock.warehouse_id, Warehouse.priority,
-               free_units(now=now, excluding_cart=cart_id).label("free"),
-               holds.label("cart_holds"))
-        .join(Warehouse, Warehouse.id == Stock.warehouse_id)
-        .where(where).order_by(Stock.id))).all()
+    rows = (await session.execute(_OPTIONS[locked, cart_id is not None], params)).all()
     options: dict[int, list[StockOption]] = {}
     for row in rows:
         options.setdefault(row.variant_id, []).append(
