@@ -170,7 +170,7 @@ def test_header_spacing_case_and_unknown_schemes() -> None:
     f"t={T},t={T},v1={'0' * 64}",               # two timestamps
     f"t=-{T},v1={'0' * 64}",                    # not digits
     f"t={T}.5,v1={'0' * 64}",
-    f"t=１２３,v1={'0' * 64}",                   # non-ASCII digits
+    "t=\uff11\uff12\uff13,v1=" + "0" * 64,  # non-ASCII digits
     f"t={'9' * 40},v1={'0' * 64}",              # absurd
     f"t={T},v1=",                               # empty signature
     f"t={T},v1=zz",
