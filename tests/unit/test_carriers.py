@@ -128,3 +128,12 @@ def test_parse_carrier(name: str, carrier: Carrier) -> None:
 def test_unknown_carriers_are_refused(name: str) -> None:
     with pytest.raises(UnknownCarrier):
         parse_carrier(name)
+
+
+def test_the_number_is_url_encoded_into_the_template(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Belt and braces: even a number that slipped past normalisation cannot change the URL.
+    import commerce.shipping.carriers as carriers
+
+    monkeypatch.setattr(carriers, "normalise_tracking_number", lambda _c, _n: "A B&c=1#/x")
+    assert tracking_url(Carrier.UPS, "ignored") == (
+        "https://www.ups.com/track?loc=en_US&tracknum=A%20B%26c%3D1%23%2Fx")
