@@ -32,5 +32,6 @@ def test_bad_relay_values_fail_naming_the_variable(var: str, value: str) -> None
 
 def test_failed_deliveries_back_off_exponentially_up_to_an_hour() -> None:
     assert [backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [5, 10, 20, 40]
-    assert backoff(10) == timedelta(hours=1)
+    assert backoff(10) == timedelta(seconds=2560)
+    assert backoff(11) == timedelta(hours=1)
     assert backoff(10_000) == timedelta(hours=1)
