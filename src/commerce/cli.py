@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -96,7 +98,15 @@ async def _worker(settings: Settings, once: bool) -> int:
             return 1 if report.failed else 0
         print(f"commerce worker: relaying outbox events to {', '.join(worker.consumers)} "
               f"(every {settings.relay_interval_ms} ms)", flush=True)
-        await worker.run()
+        task = worker.start()
+        # SIGTERM (docker stop, systemd) and SIGINT stop it between or during deliveries; a
+        # delivery cut short rolls back and is made again by the next relay.
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        print("commerce worker: stopped", flush=True)
         return 0
     finally:
         await db.dispose()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from collections import Counter
 from datetime import timedelta
@@ -277,3 +278,28 @@ async def test_commerce_worker_once_delivers_and_exits(
     assert proc.returncode == 0, err.decode()
     assert "delivered 3 (failed 0); published 3" in out.decode()
     assert await _published(db) == dict.fromkeys(ids, True)
+
+
+async def test_commerce_worker_runs_until_sigterm_then_stops_cleanly(
+        settings: Settings, db: Database) -> None:
+    ids = await _emit(db, 2)
+    env = {**os.environ, "COMMERCE_DATABASE_URL": settings.database_url,
+           "COMMERCE_SQLITE_DRIVER": settings.sqlite_driver,
+           "COMMERCE_RELAY_INTERVAL_MS": "50"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "commerce", "worker", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        for _ in range(300):
+            if all((await _published(db)).values()):
+                break
+            await asyncio.sleep(0.05)
+        assert await _published(db) == dict.fromkeys(ids, True)
+        assert proc.returncode is None  # still running
+        proc.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+    assert proc.returncode == 0, err.decode()
+    assert out.decode().rstrip().endswith("commerce worker: stopped")
