@@ -77,8 +77,10 @@ async def database_url() -> AsyncIterator[str]:
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
     # COMMERCE_SQLITE_DRIVER=aiosqlite runs the suite on the stock adapter (CI does both).
+    # The outbox relay stays off: tests that need it run it themselves.
     return Settings(database_url=database_url, debug=True, login_max_attempts=5,
-                    sqlite_driver=os.environ.get("COMMERCE_SQLITE_DRIVER", "inline"))
+                    sqlite_driver=os.environ.get("COMMERCE_SQLITE_DRIVER", "inline"),
+                    run_worker=False)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """The ASGI application: ``/graphql`` (HTTP + WebSocket + GraphiQL), ``/webhooks/stripe``,
-``/healthz``, ``/readyz``."""
+``/healthz``, ``/readyz``; its lifespan runs the outbox relay unless ``COMMERCE_RUN_WORKER``
+is off."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -29,6 +30,8 @@ from commerce.api.graphql.websocket import GraphQLWebSocket
 from commerce.api.webhooks import StripeWebhookEndpoint
 from commerce.db.database import Database
 from commerce.db.shop_currency import ensure_shop_currency
+from commerce.events.relay import Consumer, default_consumers
+from commerce.events.worker import RelayWorker
 from commerce.settings import Settings
 
 log = logging.getLogger("commerce.http")
@@ -88,9 +91,15 @@ class RequestLogMiddleware:
                 "ms": round((time.perf_counter() - started) * 1000, 2)})
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, database: Database | None = None, *,
+               consumers: Mapping[str, Consumer] | None = None) -> Starlette:
+    """The app. With ``COMMERCE_RUN_WORKER`` on, its lifespan runs the outbox relay for
+    ``consumers`` (default: ``events.relay.default_consumers()``)."""
     settings = settings or Settings.from_env()
     db = database or Database.from_settings(settings)
+    worker = (RelayWorker.from_settings(
+        db, settings, default_consumers() if consumers is None else consumers)
+        if settings.run_worker else None)
     executor = Executor(
         schema,
         limits=Limits(settings.max_depth, settings.max_aliases, settings.max_cost),
@@ -117,8 +126,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         try:
             # Refuse to serve prices in a currency the stored amounts are not in.
             await ensure_shop_currency(db, settings.currency)
+            if worker is not None:
+                worker.start()
             yield
         finally:
+            if worker is not None:
+                await worker.stop()
             if database is None:
                 await db.dispose()
 
@@ -152,6 +165,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.db = db
     app.state.executor = executor
+    app.state.worker = worker
     return app
 
 

@@ -1,9 +1,11 @@
-"""The ``commerce`` command: serve, demo, migrate, seed, schema, create-staff."""
+"""The ``commerce`` command: serve, demo, worker, migrate, seed, schema, create-staff."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +30,10 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="migrate, seed if empty, and serve with GraphiQL")
     demo.add_argument("--host")
     demo.add_argument("--port", type=int)
+
+    worker = sub.add_parser("worker", help="run the outbox relay (event deliveries) on its own")
+    worker.add_argument("--once", action="store_true",
+                        help="deliver what is due, prune, and exit (1 if a delivery failed)")
 
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("seed", help="fill an empty database with the demo shop")
@@ -73,6 +79,35 @@ async def _reconcile(settings: Settings, every: float | None) -> int:
             if every is None:
                 return 1 if report.payments_failed or report.events_failed else 0
             await asyncio.sleep(every)
+    finally:
+        await db.dispose()
+
+
+async def _worker(settings: Settings, once: bool) -> int:
+    from commerce.db.database import Database
+    from commerce.events.relay import default_consumers
+    from commerce.events.worker import RelayWorker
+
+    db = Database.from_settings(settings)
+    worker = RelayWorker.from_settings(db, settings, default_consumers())
+    try:
+        if once:
+            report = await worker.run_once()
+            print(f"outbox events delivered {report.delivered} (failed {report.failed}); "
+                  f"published {report.published}", flush=True)
+            return 1 if report.failed else 0
+        print(f"commerce worker: relaying outbox events to {', '.join(worker.consumers)} "
+              f"(every {settings.relay_interval_ms} ms)", flush=True)
+        task = worker.start()
+        # SIGTERM (docker stop, systemd) and SIGINT stop it between or during deliveries; a
+        # delivery cut short rolls back and is made again by the next relay.
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        print("commerce worker: stopped", flush=True)
+        return 0
     finally:
         await db.dispose()
 
@@ -197,6 +232,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         asyncio.run(_check_currency(settings))
         _serve(settings, args.host, args.port, args.workers)
+    elif args.command == "worker":
+        try:
+            return asyncio.run(_worker(settings, args.once))
+        except KeyboardInterrupt:
+            return 0
     elif args.command == "migrate":
         asyncio.run(_migrate(settings))
         print("migrations applied")

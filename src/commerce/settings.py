@@ -149,6 +149,10 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "reconcile_after_minutes": _positive_int,
     "risk_medium_score": _percent_score,
     "risk_high_score": _percent_score,
+    # The outbox relay (issue 8).
+    "run_worker": _bool,
+    "outbox_retention_days": _positive_int,
+    "relay_interval_ms": _positive_int,
 }
 
 
@@ -212,6 +216,14 @@ class Settings:
     # HIGH cancels it and gives the money back.
     risk_medium_score: int = 40
     risk_high_score: int = 75
+    # The outbox relay (issue 8). ``commerce serve`` / ``demo`` run it in-process unless this
+    # is off (then run ``commerce worker`` beside them).
+    run_worker: bool = True
+    # Events every consumer has had are deleted this many days after their delivery.
+    outbox_retention_days: int = 30
+    # How often an idle relay looks for new events (commits in the same process wake it
+    # at once).
+    relay_interval_ms: int = 1000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -1,6 +1,6 @@
 """Domain events, written to the outbox in the same transaction as the change they report.
 
-A relay (a later issue) delivers them at least once to subscriptions, e-mail, webhooks and
+The relay (``events.relay``) delivers them at least once to subscriptions, e-mail, webhooks and
 the ledger; payloads carry amounts in minor units with the currency so consumers need
 nothing else.
 
@@ -11,7 +11,8 @@ and every stock row it touched, and that stays one statement whatever the count.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import event, insert
@@ -21,6 +22,21 @@ from sqlalchemy.orm import Session
 from commerce.db.models import OutboxEvent
 
 _PENDING = "commerce.outbox.pending"
+_WRITTEN = "commerce.outbox.written"
+
+log = logging.getLogger("commerce.outbox")
+
+# Called after a commit that wrote outbox events (the in-process relay's wake-up).
+_commit_listeners: list[Callable[[], None]] = []
+
+
+def add_commit_listener(listener: Callable[[], None]) -> None:
+    _commit_listeners.append(listener)
+
+
+def remove_commit_listener(listener: Callable[[], None]) -> None:
+    if listener in _commit_listeners:
+        _commit_listeners.remove(listener)
 
 
 async def emit(session: AsyncSession, type: str, aggregate_type: str, aggregate_id: int,
@@ -41,8 +57,20 @@ def _write_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
         session.execute(insert(OutboxEvent), pending)
+        session.info[_WRITTEN] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _notify_committed(session: Session) -> None:
+    if session.info.pop(_WRITTEN, False):
+        for listener in list(_commit_listeners):
+            try:
+                listener()
+            except Exception:  # a wake-up must never fail the caller's commit
+                log.exception("outbox commit listener failed")
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_pending(session: Session, _previous_transaction: object) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_WRITTEN, None)

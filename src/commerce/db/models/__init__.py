@@ -11,7 +11,7 @@ from commerce.db.models.catalog import (
     ProductVariant,
 )
 from commerce.db.models.discounts import DiscountCode, DiscountUsage
-from commerce.db.models.events import OutboxEvent, StockMovement
+from commerce.db.models.events import OutboxDelivery, OutboxEvent, StockMovement
 from commerce.db.models.fraud import BlocklistEntry, OrderRisk
 from commerce.db.models.inventory import Stock, StockReservation, Warehouse
 from commerce.db.models.orders import (
@@ -46,6 +46,7 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "OrderRisk",
+    "OutboxDelivery",
     "OutboxEvent",
     "Payment",
     "PaymentTransaction",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from commerce.db.base import Base, UTCDateTime
@@ -23,6 +23,33 @@ class OutboxEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxDelivery(Base):
+    """One consumer's progress with one outbox event (the relay's bookkeeping).
+
+    The unique (consumer, event) pair is what makes a consumer see an event once: a relay
+    creates the row before delivering, another relay creating it at the same moment finds
+    it there, and the row (locked while its handler runs) records ``delivered_at`` in the
+    same transaction as the handler's own database effects.
+    """
+
+    __tablename__ = "outbox_deliveries"
+    __table_args__ = (
+        UniqueConstraint("consumer", "event_id"),
+        # The relay's claim: a consumer's undelivered rows that are due, oldest event first.
+        Index("ix_outbox_deliveries_consumer_delivered_at_next_attempt_at",
+              "consumer", "delivered_at", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consumer: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("outbox_events.id", ondelete="CASCADE"), index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class StockMovement(Base):
