@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -37,21 +38,20 @@ mutation ($input: CheckoutCompleteInput!) {
 """
 
 
-@pytest.fixture
-async def card_client(stripe_settings: Settings, db: Database
-                      ) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(stripe_settings, db),
-                                    client=("127.0.0.1", 50000))
+@asynccontextmanager
+async def client_for(settings: Settings, db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of an app with these settings (e.g. another capture mode)."""
+    transport = httpx.ASGITransport(app=create_app(settings, db), client=("127.0.0.1", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c
 
 
-@pytest.fixture
-def card_gql(card_client: httpx.AsyncClient) -> GQL:
+def poster(client: httpx.AsyncClient) -> GQL:
+    """POST GraphQL documents through ``client``; asserts HTTP 200 and no top-level errors."""
     async def run(query: str, variables: dict[str, Any] | None = None, *,
                   token: str | None = None, expect_errors: bool = False) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = await card_client.post(
+        response = await client.post(
             "/graphql", json={"query": query, "variables": variables}, headers=headers)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
@@ -60,6 +60,18 @@ def card_gql(card_client: httpx.AsyncClient) -> GQL:
         return body
 
     return run
+
+
+@pytest.fixture
+async def card_client(stripe_settings: Settings, db: Database
+                      ) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(stripe_settings, db) as c:
+        yield c
+
+
+@pytest.fixture
+def card_gql(card_client: httpx.AsyncClient) -> GQL:
+    return poster(card_client)
 
 
 def cart_id(token: str) -> str:

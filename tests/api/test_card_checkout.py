@@ -13,12 +13,11 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from commerce.app import create_app
 from commerce.db.database import Database
 from commerce.db.models import Order, Payment, PaymentTransaction, StockReservation
 from commerce.settings import Settings
 from commerce.shared.clock import utcnow
-from tests.card_fixtures import complete, count, deliver, intent_id, start
+from tests.card_fixtures import client_for, complete, count, deliver, intent_id, poster, start
 from tests.conftest import GQL
 from tests.order_factories import make_cart, make_shop, make_variant, stock_of
 
@@ -262,18 +261,13 @@ async def test_webhooks_that_cannot_be_verified_change_nothing(
 @pytest.fixture
 async def manual_capture_client(stripe_settings: Settings, db: Database
                                 ) -> AsyncIterator[httpx.AsyncClient]:
-    settings = stripe_settings.with_(payment_capture="MANUAL")
-    transport = httpx.ASGITransport(app=create_app(settings, db), client=("127.0.0.1", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+    async with client_for(stripe_settings.with_(payment_capture="MANUAL"), db) as c:
         yield c
 
 
 async def test_with_manual_capture_the_order_is_placed_on_an_authorisation(
         db: Database, manual_capture_client: httpx.AsyncClient, fake_stripe: Any) -> None:
-    async def gql(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = (await manual_capture_client.post(
-            "/graphql", json={"query": query, "variables": variables})).json()
-        return body
+    gql = poster(manual_capture_client)
 
     shop = await make_shop(db)
     variant = await make_variant(db, shop, stock=3, price=2500)
@@ -332,10 +326,7 @@ async def test_an_authorisation_captured_at_stripe_is_recorded_once(
         stripe_settings: Settings) -> None:
     from commerce.payments.gateways import gateway_for
 
-    async def gql(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = (await manual_capture_client.post(
-            "/graphql", json={"query": query, "variables": variables})).json()
-        return body
+    gql = poster(manual_capture_client)
 
     shop = await make_shop(db)
     variant = await make_variant(db, shop, stock=3, price=2500)
@@ -364,10 +355,7 @@ async def test_a_staff_capture_whose_answer_was_lost_is_settled_by_the_webhook(
     from commerce.payments.operations import capture_payment
     from commerce.shared.errors import DomainError
 
-    async def gql(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = (await manual_capture_client.post(
-            "/graphql", json={"query": query, "variables": variables})).json()
-        return body
+    gql = poster(manual_capture_client)
 
     shop = await make_shop(db)
     variant = await make_variant(db, shop, stock=3, price=2500)
@@ -399,9 +387,8 @@ async def test_a_staff_capture_whose_answer_was_lost_is_settled_by_the_webhook(
 async def wary_client(stripe_settings: Settings, db: Database
                       ) -> AsyncIterator[httpx.AsyncClient]:
     """A shop that sends any order with one warning sign to the review queue."""
-    settings = stripe_settings.with_(risk_medium_score=20, risk_high_score=100)
-    transport = httpx.ASGITransport(app=create_app(settings, db), client=("127.0.0.1", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+    async with client_for(stripe_settings.with_(risk_medium_score=20, risk_high_score=100),
+                          db) as c:
         yield c
 
 
@@ -411,10 +398,7 @@ async def test_a_paid_order_held_for_review_and_rejected_gets_its_money_and_stoc
     from commerce.fraud.review import reject
     from commerce.payments.gateways import gateway_for
 
-    async def gql(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = (await wary_client.post(
-            "/graphql", json={"query": query, "variables": variables})).json()
-        return body
+    gql = poster(wary_client)
 
     shop = await make_shop(db)
     variant = await make_variant(db, shop, stock=3, price=2500)

@@ -12,14 +12,13 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from commerce.app import create_app
 from commerce.db.database import Database
 from commerce.db.models import Order, OrderEvent, Payment, PaymentTransaction, WebhookEvent
 from commerce.payments.gateways import gateway_for
 from commerce.payments.reconcile import reconcile
 from commerce.settings import Settings
 from commerce.shared.clock import utcnow
-from tests.card_fixtures import count, deliver, intent_id, start
+from tests.card_fixtures import client_for, count, deliver, intent_id, poster, start
 from tests.conftest import GQL, _empty
 from tests.order_factories import make_cart, make_shop, make_variant
 
@@ -91,9 +90,7 @@ def unscreened(stripe_settings: Settings) -> Settings:
 @pytest.fixture
 async def quiet_client(unscreened: Settings, db: Database
                        ) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(unscreened, db),
-                                    client=("127.0.0.1", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+    async with client_for(unscreened, db) as c:
         yield c
 
 
@@ -102,11 +99,7 @@ async def test_shuffled_duplicated_deliveries_end_like_one_in_order_delivery(
         unscreened: Settings) -> None:
     card_client, stripe_settings = quiet_client, unscreened
 
-    async def card_gql(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = await card_client.post("/graphql",
-                                          json={"query": query, "variables": variables})
-        body: dict[str, Any] = response.json()
-        return body
+    card_gql = poster(card_client)
 
     carts = 228  # 11 events per 5 carts, and 5 for the last 3: 500 events
     events = await _scenario(db, card_gql, fake_stripe, carts)

@@ -365,7 +365,8 @@ async def _place_new(session: AsyncSession, cart: Cart, payment: Payment, intent
                      ) -> tuple[PlacedOrder, bool]:
     """Place the paid cart's order with its payment linked (``_CannotPlace`` if it may not
     be placed: the money then goes back)."""
-    if await _being_returned(session, payment.id):
+    # Marked as being returned (a REFUND or VOID, even PENDING): no order may use it.
+    if await _has_transaction(session, payment.id, TransactionKind.REFUND, TransactionKind.VOID):
         raise _CannotPlace("the payment is being returned", ErrorCode.PAYMENT_FAILED)
     now = utcnow()
     lines = await load_lines(session_fetch(session), cart.id)
@@ -409,7 +410,8 @@ async def _record_money(session: AsyncSession, payment: Payment, intent: Intent,
         setattr(payment, key, value)
     captured = intent.status is IntentStatus.SUCCEEDED
     kind = TransactionKind.CAPTURE if captured else TransactionKind.AUTHORIZE
-    if captured and payment.order_id is not None and await _authorised(session, payment.id):
+    if captured and payment.order_id is not None and await _has_transaction(
+            session, payment.id, TransactionKind.AUTHORIZE, status=TransactionStatus.SUCCESS):
         # Authorised at checkout, captured since (paymentCapture, Stripe's dashboard): settle
         # a capture staff asked for and whose answer was lost, or record the capture once.
         await record_gateway_capture(session, payment, intent.amount_received, intent.id)
@@ -441,20 +443,15 @@ async def _record_money(session: AsyncSession, payment: Payment, intent: Intent,
                           "payment_status": order.payment_status})
 
 
-async def _authorised(session: AsyncSession, payment_id: int) -> bool:
-    return (await session.execute(select(PaymentTransaction.id).where(
+async def _has_transaction(session: AsyncSession, payment_id: int, *kinds: TransactionKind,
+                           status: TransactionStatus | None = None) -> bool:
+    """Whether the payment has a transaction of one of ``kinds`` (with ``status``)."""
+    statement = select(PaymentTransaction.id).where(
         PaymentTransaction.payment_id == payment_id,
-        PaymentTransaction.kind == TransactionKind.AUTHORIZE.value,
-        PaymentTransaction.status == TransactionStatus.SUCCESS.value).limit(1))
-            ).first() is not None
-
-
-async def _being_returned(session: AsyncSession, payment_id: int) -> bool:
-    return (await session.execute(select(PaymentTransaction.id).where(
-        PaymentTransaction.payment_id == payment_id,
-        PaymentTransaction.kind.in_([TransactionKind.REFUND.value,
-                                     TransactionKind.VOID.value])).limit(1))
-            ).first() is not None
+        PaymentTransaction.kind.in_([k.value for k in kinds]))
+    if status is not None:
+        statement = statement.where(PaymentTransaction.status == status.value)
+    return (await session.execute(statement.limit(1))).first() is not None
 
 
 async def _return_money(db: Database, gateway: PaymentGateway, intent: Intent, held: int, *,

@@ -6,16 +6,13 @@ takes serialises concurrent callers on PostgreSQL, and SQLite's write lock does 
 
 from __future__ import annotations
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.db.models import Counter
+from commerce.db.upsert import insert_for
 
 
 async def next_value(session: AsyncSession, name: str, start: int = 1) -> int:
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    upsert = insert(Counter).values(name=name, value=start).on_conflict_do_update(
+    upsert = insert_for(session, Counter).values(name=name, value=start).on_conflict_do_update(
         index_elements=[Counter.name], set_={"value": Counter.value + 1})
     return int((await session.execute(upsert.returning(Counter.value))).scalar_one())

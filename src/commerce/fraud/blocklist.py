@@ -18,12 +18,11 @@ import ipaddress
 import re
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from commerce.accounts.rules import check_email
 from commerce.db.database import Database
 from commerce.db.models import BlocklistEntry
+from commerce.db.upsert import insert_for
 from commerce.fraud.signals import BlocklistKind
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError, Problems
@@ -82,9 +81,8 @@ async def add_entry(db: Database, kind: BlocklistKind, value: str, *, note: str 
     if len(text) > MAX_NOTE:
         raise DomainError.one(ErrorCode.INVALID, f"at most {MAX_NOTE} characters", ["note"])
     async with db.transaction() as session:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         row = (await session.execute(
-            insert(BlocklistEntry)
+            insert_for(session, BlocklistEntry)
             .values(kind=kind.value, value=normal, note=text, created_by_id=actor_id)
             .on_conflict_do_nothing(index_elements=["kind", "value"])
             .returning(BlocklistEntry.id))).first()

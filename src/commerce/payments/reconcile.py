@@ -26,7 +26,7 @@ from commerce.db.database import Database
 from commerce.db.models import Payment, PaymentTransaction
 from commerce.payments.gateway import GatewayError, PaymentGateway
 from commerce.payments.rules import PaymentRecordStatus, TransactionStatus
-from commerce.payments.webhooks import SOURCE, _settle, pending_events, process_event
+from commerce.payments.webhooks import SOURCE, pending_events, process_event, settle_and_sync
 from commerce.settings import Settings
 from commerce.shared.clock import utcnow
 
@@ -60,7 +60,7 @@ async def reconcile(db: Database, gateway: PaymentGateway, settings: Settings, *
     failed = 0
     for (intent_id,) in rows:
         try:
-            await _settle(db, gateway, settings, await gateway.retrieve_intent(intent_id))
+            await settle_and_sync(db, gateway, settings, await gateway.retrieve_intent(intent_id))
         except GatewayError as exc:
             failed += 1
             log.warning("could not reconcile %s: %s", intent_id, exc)

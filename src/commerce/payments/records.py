@@ -6,11 +6,10 @@ the same capture record it once)."""
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.db.models import Order, PaymentTransaction
+from commerce.db.upsert import insert_for
 from commerce.payments import rules
 from commerce.payments.rules import Movement, Totals, TransactionKind, TransactionStatus
 
@@ -50,9 +49,8 @@ async def add_transaction(session: AsyncSession, *, payment_id: int, order_id: i
     values = dict(payment_id=payment_id, order_id=order_id, kind=kind.value, amount=amount,
                   currency=currency, status=status.value, psp_reference=psp_reference,
                   reason=reason, actor_id=actor_id, idempotency_key=idempotency_key)
-    insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)
     row = (await session.execute(
-        insert(PaymentTransaction).values(**values)
+        insert_for(session, PaymentTransaction).values(**values)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(PaymentTransaction.id))).first()
     return None if row is None else int(row[0])

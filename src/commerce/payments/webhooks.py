@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from commerce.checkout.card import record_failed_attempt, settle_intent
 from commerce.db.database import Database
 from commerce.db.models import Payment, PaymentTransaction, WebhookEvent
+from commerce.db.upsert import insert_for
 from commerce.events.outbox import emit
 from commerce.orders.events import OrderEventType, add_event
 from commerce.orders.locking import lock_order
@@ -50,10 +49,8 @@ async def store_event(db: Database, event_id: str, type: str, payload: dict[str,
                       ) -> int | None:
     """Keep a verified event; None when it was stored before (a redelivery)."""
     async with db.transaction() as session:
-        insert = (pg_insert if session.get_bind().dialect.name == "postgresql"
-                  else sqlite_insert)
         row = (await session.execute(
-            insert(WebhookEvent).values(source=SOURCE, external_id=event_id, type=type,
+            insert_for(session, WebhookEvent).values(source=SOURCE, external_id=event_id, type=type,
                                         payload=payload, received_at=utcnow(), attempts=0,
                                         last_error="")
             .on_conflict_do_nothing(index_elements=["source", "external_id"])
@@ -106,7 +103,7 @@ async def _intent_changed(db: Database, gateway: PaymentGateway, settings: Setti
     if not isinstance(intent_id, str):
         return
     intent = await gateway.retrieve_intent(intent_id)
-    await _settle(db, gateway, settings, intent)
+    await settle_and_sync(db, gateway, settings, intent)
 
 
 async def _intent_failed(db: Database, gateway: PaymentGateway, settings: Settings,
@@ -129,8 +126,10 @@ async def _intent_failed(db: Database, gateway: PaymentGateway, settings: Settin
     await _intent_changed(db, gateway, settings, obj)
 
 
-async def _settle(db: Database, gateway: PaymentGateway, settings: Settings,
-                  intent: Intent) -> None:
+async def settle_and_sync(db: Database, gateway: PaymentGateway, settings: Settings,
+                          intent: Intent) -> None:
+    """Apply an intent's current state (the order, or the money back) and its refunds; what
+    the shopper would be told is only logged here."""
     try:
         await settle_intent(db, gateway, intent, settings=settings)
     except DomainError as exc:
@@ -144,7 +143,7 @@ async def _charge_refunded(db: Database, gateway: PaymentGateway, settings: Sett
     intent_id = obj.get("payment_intent")
     if isinstance(intent_id, str):
         # Settling first: a refund reported before the success still finds its order.
-        await _settle(db, gateway, settings, await gateway.retrieve_intent(intent_id))
+        await settle_and_sync(db, gateway, settings, await gateway.retrieve_intent(intent_id))
 
 
 async def sync_refunds(db: Database, intent: Intent) -> None:
@@ -177,7 +176,8 @@ async def _dispute(db: Database, gateway: PaymentGateway, settings: Settings,
     dispute = await gateway.retrieve_dispute(dispute_id)
     if dispute.intent_id is not None:
         # A dispute reported before the payment's success still finds its order.
-        await _settle(db, gateway, settings, await gateway.retrieve_intent(dispute.intent_id))
+        intent = await gateway.retrieve_intent(dispute.intent_id)
+        await settle_and_sync(db, gateway, settings, intent)
     await apply_dispute(db, dispute)
 
 
