@@ -13,6 +13,14 @@ from commerce.db.models.catalog import (
 from commerce.db.models.discounts import DiscountCode, DiscountUsage
 from commerce.db.models.events import OutboxDelivery, OutboxEvent, StockMovement
 from commerce.db.models.fraud import BlocklistEntry, OrderRisk
+from commerce.db.models.fulfillment import (
+    Fulfillment,
+    FulfillmentLine,
+    FulfillmentPackage,
+    OrderTrackingEvent,
+    Shipment,
+    ShipmentEvent,
+)
 from commerce.db.models.inventory import Stock, StockReservation, Warehouse
 from commerce.db.models.orders import (
     Counter,
@@ -40,12 +48,16 @@ __all__ = [
     "CustomerNote",
     "DiscountCode",
     "DiscountUsage",
+    "Fulfillment",
+    "FulfillmentLine",
+    "FulfillmentPackage",
     "LoginAttempt",
     "Order",
     "OrderAllocation",
     "OrderEvent",
     "OrderLine",
     "OrderRisk",
+    "OrderTrackingEvent",
     "OutboxDelivery",
     "OutboxEvent",
     "Payment",
@@ -53,6 +65,8 @@ __all__ = [
     "Product",
     "ProductImage",
     "ProductVariant",
+    "Shipment",
+    "ShipmentEvent",
     "ShippingMethod",
     "ShippingRate",
     "ShippingZone",

@@ -82,6 +82,8 @@ class Order(Base):
     shipping_key: Mapped[str] = mapped_column(String(320), default="")
     # Lower-cased number, e-mail and names, for staff search on both databases.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The last version given to the order's tracking log (``order_tracking_events``).
+    tracking_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -1,0 +1,110 @@
+"""The order's tracking log: what a customer (or a staff dashboard) watching an order sees.
+
+Every change a customer would care about appends one ``order_tracking_events`` row in the
+transaction of the change itself: the order's ``tracking_version`` is bumped by one with a
+single ``UPDATE ... RETURNING`` (which also takes the order's row lock on PostgreSQL and the
+write lock on SQLite), and the row gets that number. So versions per order are 1, 2, 3...
+without gaps and in commit order, and a client that has seen version ``n`` gets exactly the
+rows after ``n``. Each entry is also an outbox event (``order.tracking``), which is what
+e-mail and later consumers read.
+
+After the transaction commits, the ids of the orders that changed are handed to the
+registered commit listeners (the live-subscription hub's wake-up); a lost wake-up only
+delays an update, because subscribers read the rows, never the wake-up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import event, insert, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from commerce.db.models import Order, OrderTrackingEvent
+from commerce.events.outbox import emit
+from commerce.shared.clock import utcnow
+
+log = logging.getLogger("commerce.tracking")
+
+_CHANGED = "commerce.tracking.changed"
+
+TRACKING_EVENT = "order.tracking"
+"""The outbox event type every tracking log entry is also written as."""
+
+
+class OrderTrackingEventType(StrEnum):
+    """What happened to an order, as its customer sees it."""
+
+    PLACED = "PLACED"
+    PAYMENT_CONFIRMED = "PAYMENT_CONFIRMED"
+    ON_HOLD = "ON_HOLD"
+    RELEASED = "RELEASED"
+    PICKING = "PICKING"
+    PACKED = "PACKED"
+    SHIPPED = "SHIPPED"
+    IN_TRANSIT = "IN_TRANSIT"
+    OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY"
+    DELIVERED = "DELIVERED"
+    DELAYED = "DELAYED"
+    CANCELED = "CANCELED"
+    REFUNDED = "REFUNDED"
+
+
+_listeners: list[Callable[[Collection[int]], None]] = []
+
+
+def add_change_listener(listener: Callable[[Collection[int]], None]) -> None:
+    """Call ``listener(order_ids)`` after each commit that appended tracking events."""
+    _listeners.append(listener)
+
+
+def remove_change_listener(listener: Callable[[Collection[int]], None]) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+async def record(session: AsyncSession, order_id: int, type: OrderTrackingEventType, *,
+                 shipment_id: int | None = None, message: str = "",
+                 data: dict[str, Any] | None = None,
+                 occurred_at: datetime | None = None) -> int:
+    """Append an entry to the order's tracking log; returns its version. Call inside the
+    transaction that makes the change (after taking the order's lock where the caller
+    needs one; this UPDATE takes it anyway)."""
+    bumped = (await session.execute(
+        update(Order).where(Order.id == order_id)
+        .values(tracking_version=Order.tracking_version + 1)
+        .returning(Order.tracking_version, Order.status)
+        .execution_options(synchronize_session=False))).one()
+    version, order_status = int(bumped[0]), str(bumped[1])
+    at = occurred_at or utcnow()
+    body = data or {}
+    await session.execute(insert(OrderTrackingEvent).values(
+        order_id=order_id, version=version, type=type.value, shipment_id=shipment_id,
+        message=message, order_status=order_status, data=body, occurred_at=at))
+    await emit(session, TRACKING_EVENT, "order", order_id, {
+        "order_id": order_id, "version": version, "type": type.value,
+        "shipment_id": shipment_id, "message": message, "order_status": order_status,
+        "occurred_at": at.isoformat(), "data": body})
+    session.info.setdefault(_CHANGED, set()).add(order_id)
+    return version
+
+
+@event.listens_for(Session, "after_commit")
+def _notify_changed(session: Session) -> None:
+    changed = session.info.pop(_CHANGED, None)
+    if changed:
+        for listener in list(_listeners):
+            try:
+                listener(changed)
+            except Exception:  # a wake-up must never fail the caller's commit
+                log.exception("tracking change listener failed")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_changed(session: Session, _previous_transaction: object) -> None:
+    session.info.pop(_CHANGED, None)
