@@ -24,6 +24,7 @@ from commerce.api.graphql.customers import types as cut
 from commerce.api.graphql.discounts import types as dt
 from commerce.api.graphql.drafts import types as drt
 from commerce.api.graphql.fraud import types as ft
+from commerce.api.graphql.fulfillment import shipments as sht
 from commerce.api.graphql.inventory import types as it
 from commerce.api.graphql.orders import types as ot
 from commerce.api.graphql.payments import types as pt
@@ -35,6 +36,7 @@ from commerce.db.database import Reader
 from commerce.discounts import queries as discounts
 from commerce.drafts import queries as drafts
 from commerce.fraud import queries as fraud
+from commerce.fulfillment import queries as fulfillment
 from commerce.inventory import queries as inventory
 from commerce.orders import queries as orders
 from commerce.payments import queries as payments
@@ -188,6 +190,25 @@ class Loaders:
     def risk_by_order_id(self) -> DataLoader[int, ft.OrderRisk | None]:
         """Staff data: ``Order.risk`` asks for MANAGE_ORDERS before it loads."""
         return _one(self.reader, fraud.risks_by_order_ids, ft.OrderRisk.from_row)
+
+    @cached_property
+    def shipment_by_id(self) -> DataLoader[int, sht.Shipment | None]:
+        """Any shipment: reach it only through an order the viewer may see."""
+        return _one(self.reader, fulfillment.shipments_by_ids, sht.Shipment.from_row)
+
+    @cached_property
+    def shipments_by_order_id(self) -> DataLoader[int, list[sht.Shipment]]:
+        return _many(self.reader, fulfillment.shipments_by_order_ids, sht.Shipment.from_row)
+
+    @cached_property
+    def shipment_by_fulfillment_id(self) -> DataLoader[int, sht.Shipment | None]:
+        return _one(self.reader, fulfillment.shipments_by_fulfillment_ids,
+                    sht.Shipment.from_row)
+
+    @cached_property
+    def events_by_shipment_id(self) -> DataLoader[int, list[sht.ShipmentEvent]]:
+        return _many(self.reader, fulfillment.events_by_shipment_ids,
+                     sht.ShipmentEvent.from_row)
 
     @cached_property
     def customer_by_id(self) -> DataLoader[int, cut.Customer | None]:

@@ -25,6 +25,7 @@ from commerce.api.graphql.channels import Attribution
 from commerce.api.graphql.context import Info
 from commerce.api.graphql.descriptions import describe_values
 from commerce.api.graphql.fraud.types import OrderRisk
+from commerce.api.graphql.fulfillment.shipments import Shipment
 from commerce.api.graphql.money import Money
 from commerce.api.graphql.node import Node
 from commerce.api.graphql.pagination import Connection
@@ -331,6 +332,11 @@ class Order(Node):
         if not await info.context.can(Permission.MANAGE_ORDERS):
             return None
         return await info.context.loaders.risk_by_order_id.load(self.pk)
+
+    @strawberry.field(description="The order's shipments, first shipped first, with tracking "
+                                  "numbers, links and where each parcel is.")
+    async def shipments(self, info: Info) -> list[Shipment]:
+        return await info.context.loaders.shipments_by_order_id.load(self.pk)
 
     @strawberry.field(description="The customer account; null for guest orders, and for anyone "
                                   "but staff with MANAGE_ORDERS or MANAGE_CUSTOMERS.")
