@@ -30,6 +30,14 @@ class Context:
     client_ip: str
     # The Authorization header; over WebSocket, the one connection_init carried.
     authorization: str | None = None
+    # A guest's order token presented by the transport (a WebSocket's connection_init
+    # ``{"orderToken": ...}``, an SSE request's ``orderToken`` parameter): it grants reading
+    # that one order's tracking, like ``orderByToken``.
+    order_token: str | None = None
+    # The SSE ``Last-Event-ID`` header a reconnecting EventSource sends (the last event's
+    # ``id:``, i.e. a tracking version); subscriptions that resume use it when no
+    # ``sinceVersion`` argument is given.
+    last_event_id: str | None = None
     _viewer: Any = field(default=_UNSET, repr=False)
 
     @cached_property
