@@ -33,6 +33,7 @@ from commerce.db.shop_currency import ensure_shop_currency
 from commerce.events.relay import Consumer, default_consumers
 from commerce.events.worker import RelayWorker
 from commerce.settings import Settings
+from commerce.tracking import hub as tracking_hub
 
 log = logging.getLogger("commerce.http")
 
@@ -109,6 +110,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     graphql_http = GraphQLHTTPEndpoint(executor, db, settings, client_ip)
     graphql_ws = GraphQLWebSocket(executor, db, settings, client_ip)
     stripe_webhook = StripeWebhookEndpoint(db, settings)
+    # Live tracking's fan-out, one per process (wake-up sources from other processes are
+    # attached with ``hub.attach``).
+    hub = tracking_hub.from_settings(db, settings)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -128,8 +132,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             await ensure_shop_currency(db, settings.currency)
             if worker is not None:
                 worker.start()
+            tracking_hub.register(hub)
+            await hub.start()
             yield
         finally:
+            tracking_hub.unregister(hub)
+            await hub.stop()
             if worker is not None:
                 await worker.stop()
             if database is None:
@@ -166,6 +174,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = db
     app.state.executor = executor
     app.state.worker = worker
+    app.state.tracking_hub = hub
     return app
 
 
