@@ -9,6 +9,7 @@ of order changes when an entry arrives, never whether or how often.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Generic, TypeVar
@@ -68,21 +69,23 @@ class Inbox(Generic[T]):
 
 @dataclass(slots=True)
 class SeenIds:
-    """Row ids the hub has fanned out, kept for the ids above a floor (the lookback window
-    it re-reads), so a re-read row goes out once."""
+    """Rows the hub (or a staff stream) has handed on, kept for the ids above a floor (the
+    lookback window it re-reads), so a re-read row goes out once. A row is known by its id
+    and a key of its content (order, version, time): an id given again to another row (a
+    database emptied and refilled, as tests do) is a new row."""
 
-    ids: set[int] = field(default_factory=set)
+    rows: dict[int, Hashable] = field(default_factory=dict)
 
-    def add(self, row_id: int) -> bool:
-        """True the first time ``row_id`` is seen."""
-        if row_id in self.ids:
+    def add(self, row_id: int, key: Hashable) -> bool:
+        """True the first time this row is seen."""
+        if self.rows.get(row_id) == key:
             return False
-        self.ids.add(row_id)
+        self.rows[row_id] = key
         return True
 
-    def __contains__(self, row_id: int) -> bool:
-        return row_id in self.ids
+    def seen(self, row_id: int, key: Hashable) -> bool:
+        return self.rows.get(row_id) == key
 
     def forget_below(self, floor: int) -> None:
-        if self.ids and min(self.ids) <= floor:
-            self.ids = {i for i in self.ids if i > floor}
+        if self.rows and min(self.rows) <= floor:
+            self.rows = {i: k for i, k in self.rows.items() if i > floor}

@@ -215,13 +215,17 @@ class Hub:
         floor = self._cursor - LOOKBACK_IDS
         reader = self.db.reader(hold=False)
         try:
+            if lookback:
+                await self._check_cursor(reader)
+                floor = self._cursor - LOOKBACK_IDS
             rows = await queries.recent(reader, floor if lookback else self._cursor, woken)
         finally:
             await reader.close()
         self.reads += 1
         for row in rows:
             self._cursor = max(self._cursor, row.id)
-            if row.id in self._seen:
+            key = (row.order_id, row.version, row.occurred_at)
+            if self._seen.seen(row.id, key):
                 continue
             recent = row.id > floor
             for subscriber in self._by_order.get(row.order_id, ()):
@@ -232,8 +236,17 @@ class Hub:
                 for subscriber in self._everything:
                     subscriber.push(row)
             if recent:
-                self._seen.add(row.id)
+                self._seen.add(row.id, key)
         self._seen.forget_below(self._cursor - LOOKBACK_IDS)
+
+    async def _check_cursor(self, reader: Any) -> None:
+        """Ids only grow in service, but a restored or emptied database (tests reset it)
+        starts them again below the cursor: then start over from its newest id."""
+        top = await queries.last_id(reader)
+        if top < self._cursor:
+            self._cursor = top
+            self._start_id = min(self._start_id, top)
+            self._seen = SeenIds()
 
     def _targets(self) -> list[int]:
         """Woken orders worth reading by id: those with subscribers (all of them when a

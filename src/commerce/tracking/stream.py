@@ -100,7 +100,7 @@ async def follow_all(hub: Hub, db: Database, *, wanted: Callable[[Any], bool],
             if resync and last_id:
                 rows = [*await queries.recent(reader, last_id, ()), *rows]
             for row in rows:
-                if not seen.add(row.id):
+                if not seen.add(row.id, (row.order_id, row.version, row.occurred_at)):
                     continue
                 last_id = max(last_id, row.id)
                 if wanted(row):
