@@ -44,16 +44,19 @@ class Collector:
 
     def __init__(self, stream: AsyncIterator[Entry]) -> None:
         self.got: list[Entry] = []
+        self.more = asyncio.Event()
         self.task = asyncio.create_task(self._run(stream))
 
     async def _run(self, stream: AsyncIterator[Entry]) -> None:
         async for entry in stream:
             self.got.append(entry)
+            self.more.set()
 
     async def wait_for(self, n: int) -> list[tuple[int, str]]:
         async with asyncio.timeout(10):
             while len(self.got) < n:
-                await asyncio.sleep(0.005)
+                self.more.clear()
+                await self.more.wait()
         await asyncio.sleep(0.05)  # and nothing more
         return [(e.version, e.type) for e in self.got]
 
