@@ -23,6 +23,7 @@ _AFTER = (select(*COLUMNS).where(OrderTrackingEvent.order_id == bindparam("order
           .order_by(OrderTrackingEvent.version))
 _VERSION = select(Order.tracking_version).where(Order.id == bindparam("order_id"))
 _LAST_ID = select(func.max(OrderTrackingEvent.id))
+_ID_BY_TOKEN = select(Order.id).where(Order.token == bindparam("token"))
 
 
 async def events_by_order_ids(reader: Reader, ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
@@ -41,6 +42,12 @@ async def events_after(reader: Reader, order_id: int, version: int) -> Sequence[
 async def current_version(reader: Reader, order_id: int) -> int:
     """The order's last tracking version (0 before anything was recorded)."""
     return int(await reader.scalar(_VERSION, {"order_id": order_id}) or 0)
+
+
+async def order_id_for_token(reader: Reader, token: str) -> int | None:
+    """The id of the order with this token (a guest's key to its tracking)."""
+    found = await reader.scalar(_ID_BY_TOKEN, {"token": token})
+    return None if found is None else int(found)
 
 
 async def last_id(reader: Reader) -> int:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from commerce.accounts.permissions import Permission
 from commerce.api.graphql.context import Context
-from commerce.orders import queries as orders
 from commerce.shared.errors import AuthError
 from commerce.shared.ids import InvalidIdError, decode_int_id
+from commerce.tracking import queries as tracking
 
 NOT_YOURS = "you may not follow this order"
 
@@ -23,10 +23,8 @@ async def followable_order(ctx: Context, order_id: str) -> int:
         raise AuthError("FORBIDDEN", NOT_YOURS) from None
     if await ctx.loaders.order_by_id.load(pk) is not None:
         return pk
-    if ctx.order_token:
-        row = await orders.order_by_token(ctx.reader, ctx.order_token)
-        if row is not None and row.id == pk:
-            return pk
+    if ctx.order_token and await tracking.order_id_for_token(ctx.reader, ctx.order_token) == pk:
+        return pk
     raise AuthError("FORBIDDEN", NOT_YOURS)
 
 
