@@ -66,8 +66,11 @@ class Subscriber:
         after ``wait_seconds`` without any."""
         if not self.inbox.items and not self.inbox.resync:
             self.ready.clear()
+            # asyncio.timeout, not wait_for: wait_for runs the wait in a task of its own,
+            # one more turn of a busy event loop between a wake-up and the delivery.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.ready.wait(), wait_seconds)
+                async with asyncio.timeout(wait_seconds):
+                    await self.ready.wait()
         return self.inbox.drain()
 
 
@@ -192,7 +195,8 @@ class Hub:
         polled = asyncio.get_running_loop().time()
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._dirty.wait(), self.poll_seconds)
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._dirty.wait()
             self._dirty.clear()
             now = asyncio.get_running_loop().time()
             lookback = now - polled >= self.poll_seconds
