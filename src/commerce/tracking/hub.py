@@ -202,12 +202,14 @@ class Hub:
             lookback = now - polled >= self.poll_seconds
             if lookback:
                 polled = now
-            if not self._by_order and not self._everything:
-                self._woken.clear()
-                self._cursor = max(self._cursor, self._start_id)
-                if not lookback:
-                    continue
             try:
+                if not self._by_order and not self._everything:
+                    # Nobody listens: keep only the cursor current (one cheap statement per
+                    # poll), so the first subscriber's reads start near the end of the log.
+                    self._woken.clear()
+                    if lookback:
+                        await self._catch_up()
+                    continue
                 await self.read(lookback=lookback)
             except Exception:  # the database may be away for a moment; the poll retries
                 log.exception("reading the tracking log failed")
@@ -242,6 +244,16 @@ class Hub:
             if recent:
                 self._seen.add(row.id, key)
         self._seen.forget_below(self._cursor - LOOKBACK_IDS)
+
+    async def _catch_up(self) -> None:
+        reader = self.db.reader(hold=False)
+        try:
+            top = await queries.last_id(reader)
+        finally:
+            await reader.close()
+        if not self._by_order and not self._everything:  # still nobody (it awaited)
+            self._cursor = self._start_id = top
+            self._seen = SeenIds()  # staff streams start after ``_start_id`` anyway
 
     async def _check_cursor(self, reader: Any) -> None:
         """Ids only grow in service, but a restored or emptied database (tests reset it)
