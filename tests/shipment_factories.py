@@ -21,6 +21,8 @@ from commerce.db.models import (
     OrderTrackingEvent,
     Shipment,
     ShipmentEvent,
+    ShippingMethod,
+    Warehouse,
 )
 from commerce.integrations.carriers.webhooks import SIGNATURE_HEADER, sign
 from commerce.settings import Settings
@@ -52,12 +54,24 @@ def ups_number() -> str:
     return f"1Z999AA1{next(_serial):010d}"
 
 
+async def _the_shop(db: Database) -> Shop:
+    """The shop already made in this test, or a new one."""
+    async with db.transaction() as s:
+        warehouses = list((await s.execute(select(Warehouse.id).order_by(Warehouse.id)))
+                          .scalars())
+        method = (await s.execute(select(ShippingMethod.id).order_by(ShippingMethod.id))
+                  ).scalars().first()
+    if warehouses and method is not None:
+        return Shop(warehouses, method)
+    return await make_shop(db)
+
+
 async def ship_order(db: Database, settings: Settings, *, shop: Shop | None = None,
                      parcels: int = 1, carrier: str = "UPS",
                      shipped_at: datetime | None = None, promised: date | None = None,
                      fulfillment_status: str = "FULFILLED") -> Shipped:
     """A placed order with ``parcels`` fulfilments, each shipped as one shipment."""
-    shop = shop or await make_shop(db)
+    shop = shop or await _the_shop(db)
     variant = await make_variant(db, shop, stock=10)
     placed = await place_order(db, settings, shop, {variant: parcels})
     at = shipped_at or utcnow() - timedelta(days=1)
