@@ -7,13 +7,15 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from commerce.db.database import Database
-from commerce.db.models import OrderTrackingEvent
+from commerce.db.models import OrderTrackingEvent, OutboxEvent
 from commerce.events.worker import RelayWorker
 from commerce.settings import Settings
 from commerce.shared.clock import utcnow
@@ -165,3 +167,48 @@ async def test_the_cli_sweeps_once(db: Database, settings: Settings) -> None:
     assert done.returncode == 0, done.stderr
     assert "delay notices recorded 1" in done.stdout
     assert len(await delays(db, late.order.pk)) == 1
+
+
+async def test_a_sweep_and_a_carrier_delay_at_once_record_one_notice(
+        db: Database, settings: Settings) -> None:
+    # Both would announce "unknown": whichever claims the notice first records it.
+    shop = await make_shop(db)
+    for i in range(3):
+        late = await ship_order(db, settings, shop=shop, shipped_at=NOW - timedelta(days=6),
+                                promised=YESTERDAY)
+        await asyncio.gather(
+            check_delays(db, NOW),
+            carrier(db, late.shipment_id, f"delay-{i}", TrackingStatus.DELAYED, NOW),
+            check_delays(db, NOW))
+        assert [n["eta"] for n in await delays(db, late.order.pk)] == [None]
+
+
+async def test_the_notice_reaches_the_outbox_for_the_mail(db: Database,
+                                                          settings: Settings) -> None:
+    late = await ship_order(db, settings, shipped_at=NOW - timedelta(days=6),
+                            promised=YESTERDAY)
+    await carrier(db, late.shipment_id, "d", TrackingStatus.DELAYED, NOW, eta=date(2030, 3, 20))
+    async with db.transaction() as s:
+        payloads = list((await s.execute(
+            select(OutboxEvent.payload).where(OutboxEvent.type == "order.tracking",
+                                              OutboxEvent.aggregate_id == late.order.pk)
+        )).scalars())
+    delayed = [p for p in payloads if p["type"] == "DELAYED"]
+    assert len(delayed) == 1
+    assert delayed[0]["shipment_id"] == late.shipment_id
+    assert delayed[0]["data"]["eta"] == "2030-03-20"
+    assert delayed[0]["data"]["tracking_number"] == late.tracking_number
+    assert delayed[0]["data"]["tracking_url"].endswith(late.tracking_number)
+    assert "2030-03-20" in delayed[0]["message"]
+
+
+async def test_finding_candidates_is_one_statement_per_page(
+        db: Database, settings: Settings, count_statements: Callable[[], Any]) -> None:
+    shop = await make_shop(db)
+    for _ in range(4):  # shipped recently, promised in the future: nothing to tell
+        await ship_order(db, settings, shop=shop, shipped_at=NOW - timedelta(days=1),
+                         promised=date(2030, 3, 20))
+    with count_statements() as counter:
+        report = await check_delays(db, NOW, batch=2)
+    assert report.checked == 0
+    assert counter.count == 1
