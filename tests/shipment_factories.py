@@ -20,7 +20,6 @@ from commerce.db.models import (
     Order,
     OrderTrackingEvent,
     Shipment,
-    ShipmentEvent,
     ShippingMethod,
     Warehouse,
 )
@@ -151,8 +150,3 @@ async def fulfillment_status(db: Database, order_id: int) -> str:
     async with db.transaction() as s:
         return str((await s.execute(select(Order.fulfillment_status)
                                     .where(Order.id == order_id))).scalar_one())
-
-
-__all__ = ["SECRET", "ShipmentEvent", "Shipped", "carrier_body", "count", "deliver",
-           "fulfillment_status", "ship_order", "shipment_row", "signed", "tracking_entries",
-           "tracking_version", "ups_number"]
