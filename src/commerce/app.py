@@ -1,4 +1,5 @@
 """The ASGI application: ``/graphql`` (HTTP + WebSocket + GraphiQL), ``/webhooks/stripe``,
+``/webhooks/carriers/{carrier}``,
 ``/healthz``, ``/readyz``; its lifespan runs the outbox relay unless ``COMMERCE_RUN_WORKER``
 is off."""
 
@@ -22,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from commerce.api.carrier_webhooks import CarrierWebhookEndpoint
 from commerce.api.graphql.executor import Executor
 from commerce.api.graphql.http import GraphQLHTTPEndpoint
 from commerce.api.graphql.limits import Limits
@@ -109,6 +111,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     graphql_http = GraphQLHTTPEndpoint(executor, db, settings, client_ip)
     graphql_ws = GraphQLWebSocket(executor, db, settings, client_ip)
     stripe_webhook = StripeWebhookEndpoint(db, settings)
+    carrier_webhook = CarrierWebhookEndpoint(db, settings)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -156,6 +159,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                   methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             WebSocketRoute("/graphql", graphql_ws),
             Route("/webhooks/stripe", stripe_webhook.handle, methods=["POST"]),
+            Route("/webhooks/carriers/{carrier}", carrier_webhook.handle, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

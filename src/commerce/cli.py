@@ -1,4 +1,5 @@
-"""The ``commerce`` command: serve, demo, worker, migrate, seed, schema, create-staff."""
+"""The ``commerce`` command: serve, demo, worker, migrate, seed, schema, create-staff,
+payments reconcile, shipments check-delays."""
 
 from __future__ import annotations
 
@@ -51,6 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     reconcile.add_argument("--every", type=float, metavar="SECONDS",
                            help="keep running, reconciling every SECONDS")
 
+    shipments = sub.add_parser("shipments", help="shipment tracking maintenance")
+    shipments_sub = shipments.add_subparsers(dest="shipments_command", required=True)
+    shipments_sub.add_parser(
+        "check-delays", help="record a delay notice for each shipment past its promised date "
+                             "(or delayed by its carrier) not told yet; the worker does this "
+                             "every COMMERCE_DELAY_CHECK_INTERVAL_SECONDS")
+
     staff = sub.add_parser("create-staff", help="create (or update) a staff user")
     staff.add_argument("--email", required=True)
     staff.add_argument("--password", required=True)
@@ -81,6 +89,20 @@ async def _reconcile(settings: Settings, every: float | None) -> int:
             await asyncio.sleep(every)
     finally:
         await db.dispose()
+
+
+async def _check_delays(settings: Settings) -> int:
+    from commerce.db.database import Database
+    from commerce.shipping.shipment_tracking import check_delays
+
+    db = Database.from_settings(settings)
+    try:
+        report = await check_delays(db)
+    finally:
+        await db.dispose()
+    print(f"shipments checked {report.checked}; delay notices recorded {report.notified}",
+          flush=True)
+    return 0
 
 
 async def _worker(settings: Settings, once: bool) -> int:
@@ -246,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("demo shop seeded" if seeded else "database already has data; nothing seeded")
     elif args.command == "payments":
         return asyncio.run(_reconcile(settings, args.every))
+    elif args.command == "shipments":
+        return asyncio.run(_check_delays(settings))
     elif args.command == "create-staff":
         try:
             print(asyncio.run(_create_staff(settings, args)))

@@ -153,6 +153,9 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "run_worker": _bool,
     "outbox_retention_days": _positive_int,
     "relay_interval_ms": _positive_int,
+    # Carrier tracking (issue 8).
+    "carrier_webhook_secret": _csv,
+    "delay_check_interval_seconds": _positive_int,
 }
 
 
@@ -224,6 +227,12 @@ class Settings:
     # How often an idle relay looks for new events (commits in the same process wake it
     # at once).
     relay_interval_ms: int = 1000
+    # Carrier tracking webhooks (``POST /webhooks/carriers/{carrier}``) are verified with
+    # this HMAC secret; comma-separated, several are accepted (while rotating). Unset: the
+    # endpoint answers 503.
+    carrier_webhook_secret: tuple[str, ...] = field(default_factory=tuple)
+    # How often the worker looks for shipments past their promised date (delay notices).
+    delay_check_interval_seconds: int = 300
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

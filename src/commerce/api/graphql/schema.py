@@ -25,6 +25,7 @@ from commerce.api.graphql.drafts.mutations import DraftOrderMutation
 from commerce.api.graphql.drafts.queries import DraftOrdersQuery
 from commerce.api.graphql.fraud.mutations import FraudMutation
 from commerce.api.graphql.fraud.queries import FraudQuery
+from commerce.api.graphql.fulfillment.tracking_mutations import ShipmentTrackingMutation
 from commerce.api.graphql.inventory.mutations import InventoryMutation
 from commerce.api.graphql.inventory.queries import InventoryQuery
 from commerce.api.graphql.node import Node
@@ -45,7 +46,8 @@ Query = merge_types("Query", (NodeQuery, CatalogQuery, TaxonomyQuery, InventoryQ
 Mutation = merge_types("Mutation", (CatalogMutation, InventoryMutation, AccountsMutation,
                                     CustomersMutation, CartMutation, CheckoutMutation,
                                     OrderMutation, ShippingMutation, DiscountMutation,
-                                    DraftOrderMutation, PaymentMutation, FraudMutation))
+                                    DraftOrderMutation, PaymentMutation, FraudMutation,
+                                    ShipmentTrackingMutation))
 
 # merge_types takes no description; set it on the merged definitions before the build.
 get_object_definition(Query, strict=True).description = (
