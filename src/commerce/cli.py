@@ -89,7 +89,7 @@ async def _worker(settings: Settings, once: bool) -> int:
     from commerce.events.worker import RelayWorker
 
     db = Database.from_settings(settings)
-    worker = RelayWorker.from_settings(db, settings, default_consumers())
+    worker = RelayWorker.from_settings(db, settings, default_consumers(db, settings))
     try:
         if once:
             report = await worker.run_once()
