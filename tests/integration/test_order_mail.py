@@ -10,10 +10,10 @@ import asyncio
 import email
 import email.policy
 import threading
-from html import escape
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
+from html import escape
 from pathlib import Path
 
 import pytest
