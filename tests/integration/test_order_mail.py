@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from commerce.db.database import Database
 from commerce.db.models import OutboxDelivery, OutboxEvent
-from commerce.events.relay import Consumer, Leased, RelayedEvent, relay_once
+from commerce.events.relay import Consumer, Leased, RelayedEvent, default_consumers, relay_once
 from commerce.notifications.consumer import mail_consumer
 from commerce.settings import Settings
 from commerce.shared.clock import utcnow
@@ -82,6 +82,10 @@ async def _delivery(db: Database, event_id: int) -> OutboxDelivery:
         return (await s.execute(select(OutboxDelivery).where(
             OutboxDelivery.consumer == "mail", OutboxDelivery.event_id == event_id))
         ).scalar_one()
+
+
+def _names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
 
 
 def _text_and_html(message: EmailMessage) -> tuple[str, str]:
@@ -310,3 +314,15 @@ async def test_a_plain_consumer_still_gets_the_delivery_transaction(
         count = len((await s.execute(select(OutboxEvent.id))).all())
     assert report.delivered == 2 * count
     assert sessions == [True] * count and len(seen) == count
+
+
+async def test_the_default_consumers_write_the_demos_eml_files(
+        settings: Settings, db: Database, tmp_path: Path) -> None:
+    assert "mail" not in default_consumers(db, settings.with_(smtp_url="", mail_dir=""))
+    consumers = default_consumers(db, settings.with_(mail_dir=str(tmp_path)))
+    assert isinstance(consumers["mail"], Leased)
+    order = await make_shipped_order(db, settings)
+    await record_entries(db, order, ALL_MAILED[:1])
+    (event_id,) = await mailed_events(db)
+    await _relay_until_idle(db, consumers)
+    assert _names(tmp_path) == [f"order-tracking-{event_id}@localhost.eml"]

@@ -27,9 +27,10 @@ How (one ``relay_once`` pass, per consumer):
      be delivered again after the lease, with the same event id (an e-mail's Message-ID
      derives from it), and one that dies before the effect loses nothing either.
 
-   A handler that raises has its effects rolled back (plain: its savepoint) and the row
-   gets ``last_error`` and a ``next_attempt_at`` with exponential backoff over its
-   attempts; the consumer's other events and the other consumers go on.
+   When a handler raises (a plain one's savepoint is rolled back first), the row gets
+   ``last_error`` and a ``next_attempt_at`` with exponential backoff over its attempts (the
+   longest one for a leased handler's ``PermanentFailure``); the consumer's other events
+   and the other consumers go on.
 3. **Publish** (own transaction, after the deliveries committed, so the relay committing last
    sees every consumer's row): events every consumer has delivered get ``published_at``.
 
