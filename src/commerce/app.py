@@ -96,11 +96,11 @@ class RequestLogMiddleware:
 def create_app(settings: Settings | None = None, database: Database | None = None, *,
                consumers: Mapping[str, Consumer] | None = None) -> Starlette:
     """The app. With ``COMMERCE_RUN_WORKER`` on, its lifespan runs the outbox relay for
-    ``consumers`` (default: ``events.relay.default_consumers()``)."""
+    ``consumers`` (default: ``events.relay.default_consumers(db, settings)``)."""
     settings = settings or Settings.from_env()
     db = database or Database.from_settings(settings)
     worker = (RelayWorker.from_settings(
-        db, settings, default_consumers() if consumers is None else consumers)
+        db, settings, default_consumers(db, settings) if consumers is None else consumers)
         if settings.run_worker else None)
     executor = Executor(
         schema,

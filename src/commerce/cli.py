@@ -111,7 +111,7 @@ async def _worker(settings: Settings, once: bool) -> int:
     from commerce.events.worker import RelayWorker
 
     db = Database.from_settings(settings)
-    worker = RelayWorker.from_settings(db, settings, default_consumers())
+    worker = RelayWorker.from_settings(db, settings, default_consumers(db, settings))
     try:
         if once:
             report = await worker.run_once()
@@ -132,6 +132,18 @@ async def _worker(settings: Settings, once: bool) -> int:
         return 0
     finally:
         await db.dispose()
+
+
+def _mail_destination(settings: Settings) -> str:
+    """Where order e-mails go, for the demo's banner (no password shown)."""
+    if settings.smtp_url:
+        from commerce.notifications.smtp_url import parse_smtp_url
+
+        smtp = parse_smtp_url(settings.smtp_url)
+        return f"SMTP {smtp.host}:{smtp.port}"
+    if settings.mail_dir:
+        return f".eml files in {settings.mail_dir} (open them with any mail program)"
+    return "off (set COMMERCE_SMTP_URL or COMMERCE_MAIL_DIR)"
 
 
 def _secret_problem(settings: Settings) -> str | None:
@@ -284,6 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n  commerce demo shop: http://{host}:{port}/graphql  (GraphiQL in a browser)\n")
         for role, email, password in DEMO_LOGINS:
             print(f"  {role:16} {email} / {password}")
-        print(f"\n  database: {settings.database_url}\n", flush=True)
+        print(f"\n  database: {settings.database_url}", flush=True)
+        print(f"  e-mails:  {_mail_destination(settings)}\n", flush=True)
         _serve(settings, host, port)
     return 0

@@ -119,7 +119,7 @@ class RelayWorker:
 
     async def stop(self) -> None:
         """Cancel the loop and wait for it: a delivery in progress rolls back (its events
-        are delivered again by the next relay)."""
+        are delivered again by the next relay; a leased one's once its lease runs out)."""
         task, self._task = self._task, None
         if task is None:
             return
