@@ -27,6 +27,7 @@ from commerce.api.graphql.http import GraphQLHTTPEndpoint
 from commerce.api.graphql.limits import Limits
 from commerce.api.graphql.schema import schema
 from commerce.api.graphql.websocket import GraphQLWebSocket
+from commerce.api.packing_slips import PackingSlipEndpoint
 from commerce.api.webhooks import StripeWebhookEndpoint
 from commerce.db.database import Database
 from commerce.db.shop_currency import ensure_shop_currency
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     graphql_http = GraphQLHTTPEndpoint(executor, db, settings, client_ip)
     graphql_ws = GraphQLWebSocket(executor, db, settings, client_ip)
     stripe_webhook = StripeWebhookEndpoint(db, settings)
+    packing_slip = PackingSlipEndpoint(db, settings)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -156,6 +158,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                   methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             WebSocketRoute("/graphql", graphql_ws),
             Route("/webhooks/stripe", stripe_webhook.handle, methods=["POST"]),
+            Route("/fulfillments/{id}/packing-slip.pdf", packing_slip.handle,
+                  methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

@@ -153,6 +153,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "run_worker": _bool,
     "outbox_retention_days": _positive_int,
     "relay_interval_ms": _positive_int,
+    # Fulfilment (issue 8).
+    "packing_slip_url_minutes": _positive_int,
 }
 
 
@@ -224,6 +226,9 @@ class Settings:
     # How often an idle relay looks for new events (commits in the same process wake it
     # at once).
     relay_interval_ms: int = 1000
+    # How long a packing slip link (``Fulfillment.packingSlipUrl``) works after it is handed
+    # out: long enough to print, short enough that a forwarded link soon stops working.
+    packing_slip_url_minutes: int = 15
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
