@@ -220,7 +220,14 @@ async def _insert_shipment(session: AsyncSession, values: dict[str, Any]) -> int
                     insert(Shipment).values(**values)
                     .returning(Shipment.id))).scalar_one())
         except IntegrityError:
-            pass  # the same number raced in from another clerk
+            # Another clerk's shipment raced in: of this fulfilment (the status guard makes
+            # that unreachable; the unique key backs it) or with the same number.
+            taken = (await session.execute(select(Shipment.id).where(
+                Shipment.fulfillment_id == values["fulfillment_id"]))).first()
+            if taken is not None:
+                raise DomainError.one(ErrorCode.INVALID_STATE,
+                                      "this fulfillment has already shipped",
+                                      ["fulfillmentId"]) from None
     raise DomainError.one(ErrorCode.DUPLICATE,
                           "another shipment already has this carrier and tracking number",
                           ["trackingNumber"])
