@@ -17,7 +17,7 @@ Manual capture (``COMMERCE_PAYMENT_CAPTURE=MANUAL``, an AUTHORIZED card payment)
 shipment commits, ``payments.operations.capture_payment`` takes the shipped lines' share of
 their totals, plus the shipping on the first shipment, never more than authorised, with the
 idempotency key ``shipment-<id>``. It writes a PENDING row first, so when the processor is
-down the shipment stands, the capture stays PENDING, and ``retry_capture`` (called by
+down the shipment stands, the capture stays PENDING, and ``retry_captures`` (run by
 ``commerce payments reconcile``) sends it again with the same keys. Card processors release
 the rest of an authorisation on a partial capture: a later shipment of the same order finds
 nothing authorised and captures nothing (staff collect the rest, see the README).
@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import case, delete, insert, select, update
@@ -41,6 +42,7 @@ from commerce.db.models import (
     OrderAllocation,
     OrderLine,
     Payment,
+    PaymentTransaction,
     ProductVariant,
     Shipment,
     ShippingMethod,
@@ -62,7 +64,7 @@ from commerce.orders.state import (
     fulfillment_transition,
 )
 from commerce.payments.gateway import PaymentGateway
-from commerce.payments.rules import PaymentRecordStatus
+from commerce.payments.rules import PaymentRecordStatus, TransactionKind, TransactionStatus
 from commerce.payments.service import GATEWAY as MANUAL_GATEWAY
 from commerce.shared.clock import utcnow
 from commerce.shared.error_codes import ErrorCode
@@ -103,8 +105,12 @@ _SKU = (select(ProductVariant.sku).where(ProductVariant.id == Stock.variant_id)
         .scalar_subquery().label("sku"))
 
 
+CAPTURE_KEY_PREFIX = "shipment-"
+
+
 def capture_key(shipment_id: int) -> str:
-    return f"shipment-{shipment_id}"
+    """The capture's idempotency key: one capture per shipment, recognisable on retry."""
+    return f"{CAPTURE_KEY_PREFIX}{shipment_id}"
 
 
 def line_share(total: int, quantity: int, before: int, shipped: int) -> int:
@@ -337,7 +343,40 @@ async def _take(db: Database, gateway: PaymentGateway | None, shipped: Shipped,
         await capture_payment(db, gateway, capture.payment_id, amount=capture.amount,
                               idempotency_key=capture.idempotency_key, actor_id=actor_id)
     except DomainError as exc:
-        # The shipment stands; a PENDING capture is sent again by ``retry_capture``.
+        # The shipment stands; a PENDING capture is sent again by ``retry_captures``.
         log.warning("capture for shipment %s not done: %s", shipped.shipment_id, exc)
         return Shipped(shipped.shipment_id, shipped.order_id, capture, str(exc))
     return shipped
+
+
+async def retry_captures(db: Database, gateway: PaymentGateway, *, older_than: timedelta,
+                         limit: int = 200) -> int:
+    """Send again the shipment captures still PENDING after ``older_than`` (the processor
+    did not answer when the shipment was made). The same idempotency key replays our
+    PENDING row and the same derived key reaches the processor, so a capture it did receive
+    is not taken twice. Returns how many were settled now."""
+    from commerce.payments.operations import capture_payment
+
+    cutoff = utcnow() - older_than
+    reader = db.reader()
+    try:
+        rows = await reader.all(
+            select(PaymentTransaction.payment_id, PaymentTransaction.amount,
+                   PaymentTransaction.idempotency_key)
+            .where(PaymentTransaction.kind == TransactionKind.CAPTURE.value,
+                   PaymentTransaction.status == TransactionStatus.PENDING.value,
+                   PaymentTransaction.idempotency_key.like(f"{CAPTURE_KEY_PREFIX}%"),
+                   PaymentTransaction.created_at < cutoff)
+            .order_by(PaymentTransaction.id).limit(limit))
+    finally:
+        await reader.close()
+    settled = 0
+    for row in rows:
+        try:
+            await capture_payment(db, gateway, row.payment_id, amount=row.amount,
+                                  idempotency_key=row.idempotency_key, actor_id=None)
+        except DomainError as exc:
+            log.warning("shipment capture %s still not done: %s", row.idempotency_key, exc)
+            continue
+        settled += 1
+    return settled
