@@ -464,3 +464,45 @@ async def test_order_fulfillments_cost_constant_statements(
     await create(gql, s, [])  # nothing left: refused, no third one
     two = await count()
     assert two == one
+
+
+async def test_lines_that_do_not_track_inventory_ship_without_moving_stock(
+        db: Database, settings: Settings, gql: GQL) -> None:
+    shop = await make_shop(db)
+    tracked = await make_variant(db, shop, stock=5, sku="MUG-RED")
+    card = await make_variant(db, shop, stock=[], sku="GIFT-CARD", track=False)
+    order = await place_order(db, settings, shop, {tracked: 1, card: 2})
+    await set_order(db, order.pk, payment_status="PAID")
+    _, staff = await user_with_token(db, "picker@example.com",
+                                     permissions=[Permission.MANAGE_FULFILLMENT])
+    s = Setup(order, staff, encode_id("Warehouse", shop.warehouse_ids[0]),
+              shop.warehouse_ids, tracked, card, "MUG-RED", "GIFT-CARD")
+    created = await create(gql, s)
+    assert [(ln["sku"], ln["quantity"]) for ln in created["fulfillment"]["lines"]] == [
+        ("MUG-RED", 1), ("GIFT-CARD", 2)]
+    assert [e["code"] for e in (await create(gql, s))["errors"]] == ["INSUFFICIENT_STOCK"]
+    fid = created["fulfillment"]["id"]
+    await scan(gql, s, fid, "MUG-RED")
+    await scan(gql, s, fid, "GIFT-CARD", 2)
+    await pack(gql, s, fid)
+    shipped = await ship(gql, s, fid)
+    assert shipped["errors"] == []
+    assert [ln["orderLine"]["quantityFulfilled"] for ln in shipped["fulfillment"]["lines"]] \
+        == [1, 2]
+    assert await stock_of(db, tracked) == (4, 0)
+    assert await stock_of(db, card) == (0, 0)  # an empty row to name; nothing moved
+    assert [m[0] for m in await shipment_movements(db)] == ["MUG-RED"]
+    assert await journal_balances(db)
+
+
+async def test_a_signature_for_another_purpose_is_refused(
+        db: Database, settings: Settings, gql: GQL, client: httpx.AsyncClient) -> None:
+    from urllib.parse import quote
+
+    from commerce.shared.signing import signer
+
+    s = await setup(db, settings)
+    f = (await create(gql, s))["fulfillment"]
+    forged = quote(signer(settings, "unsubscribe").sign(_pk(f["id"])), safe="")
+    response = await client.get(f"/fulfillments/{f['id']}/packing-slip.pdf?signature={forged}")
+    assert response.status_code == 403
