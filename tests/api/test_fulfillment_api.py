@@ -339,11 +339,12 @@ async def test_pack_checks_parcels(db: Database, settings: Settings, gql: GQL) -
     none = (await gql(PACK, {"input": {"fulfillmentId": fid, "packages": []}}, token=s.staff)
             )["data"]["fulfillmentPack"]
     assert [e["field"] for e in none["errors"]] == [["packages"]]
-    heavy = {**PARCEL, "weightGrams": 70001, "heightCm": 0}
+    heavy = {**PARCEL, "weightGrams": 70001, "lengthCm": 276, "heightCm": 0}
     bad = (await gql(PACK, {"input": {"fulfillmentId": fid, "packages": [PARCEL, heavy]}},
                      token=s.staff))["data"]["fulfillmentPack"]
     assert [e["field"] for e in bad["errors"]] == [
-        ["packages", "1", "weightGrams"], ["packages", "1", "heightCm"]]
+        ["packages", "1", "weightGrams"], ["packages", "1", "lengthCm"],
+        ["packages", "1", "heightCm"]]
     assert (await pack(gql, s, fid))["errors"] == []
     assert (await pack(gql, s, fid))["errors"][0]["code"] == "INVALID_STATE"
 
