@@ -57,12 +57,13 @@ async def _fulfillable(db: Database, order_ids: Sequence[int]) -> list[tuple[int
         orders = (await session.execute(
             select(Order.id, Order.status, Order.payment_status, Order.payment_method)
             .where(Order.id.in_(list(order_ids))).order_by(Order.created_at, Order.id))).all()
-        homes = dict((await session.execute(
+        # Newest allocation first, so each order keeps the warehouse of its first one.
+        homes = {r.order_id: r.warehouse_id for r in (await session.execute(
             select(OrderLine.order_id, Stock.warehouse_id)
             .join(OrderAllocation, OrderAllocation.order_line_id == OrderLine.id)
             .join(Stock, Stock.id == OrderAllocation.stock_id)
             .where(OrderLine.order_id.in_(list(order_ids)))
-            .order_by(OrderLine.order_id.desc(), OrderAllocation.id.desc()))).tuples().all())
+            .order_by(OrderLine.order_id.desc(), OrderAllocation.id.desc()))).all()}
     return [(o.id, homes[o.id]) for o in orders if o.id in homes and rules.blocked_reason(
         OrderStatus(o.status), PaymentStatus(o.payment_status), o.payment_method) is None]
 
