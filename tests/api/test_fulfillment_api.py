@@ -507,3 +507,37 @@ async def test_a_signature_for_another_purpose_is_refused(
     forged = quote(signer(settings, "unsubscribe").sign(_pk(f["id"])), safe="")
     response = await client.get(f"/fulfillments/{f['id']}/packing-slip.pdf?signature={forged}")
     assert response.status_code == 403
+
+
+async def test_an_order_put_on_hold_after_packing_does_not_ship(
+        db: Database, settings: Settings, gql: GQL) -> None:
+    s = await setup(db, settings)
+    fid = await picked_and_packed(gql, s)
+    await set_order(db, s.order.pk, status="ON_HOLD")
+    held = await ship(gql, s, fid)
+    assert [(e["code"], e["field"]) for e in held["errors"]] == [
+        ("INVALID_STATE", ["fulfillmentId"])]
+    assert await stock_of(db, s.a) == (10, 2)
+    await set_order(db, s.order.pk, status="OPEN")
+    released = await ship(gql, s, fid)
+    assert released["errors"] == [] and released["fulfillment"]["status"] == "SHIPPED"
+
+
+async def test_the_customer_does_not_see_the_warehouse(db: Database, settings: Settings,
+                                                      gql: GQL) -> None:
+    shop = await make_shop(db)
+    variant = await make_variant(db, shop, stock=5, sku="MUG-RED")
+    owner, token = await user_with_token(db, "owner@example.com")
+    order = await place_order(db, settings, shop, {variant: 1}, user_id=owner)
+    await set_order(db, order.pk, payment_status="PAID")
+    _, staff = await user_with_token(db, "picker@example.com",
+                                     permissions=[Permission.MANAGE_FULFILLMENT])
+    s = Setup(order, staff, encode_id("Warehouse", shop.warehouse_ids[0]),
+              shop.warehouse_ids, variant, variant, "MUG-RED", "MUG-RED")
+    fid = (await create(gql, s))["fulfillment"]["id"]
+    body = await gql("query ($id: ID!) { node(id: $id) { ... on Order { number "
+                     "fulfillments { id } } } }", {"id": order.id}, token=token)
+    assert body["data"]["node"] == {"number": order.number, "fulfillments": []}
+    body = await gql("query ($id: ID!) { fulfillment(id: $id) { id } }", {"id": fid},
+                     token=token, expect_errors=True)
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
