@@ -51,7 +51,7 @@ from commerce.db.models import (
 from commerce.events.outbox import emit_many
 from commerce.fulfillment import rules
 from commerce.fulfillment.rules import FulfillmentStatus
-from commerce.fulfillment.service import _explain, fulfillment_number
+from commerce.fulfillment.service import explain_refusal, fulfillment_number
 from commerce.inventory.journal import MovementReason, record_many
 from commerce.orders.events import OrderEventType, add_event
 from commerce.orders.locking import lock_order
@@ -64,6 +64,7 @@ from commerce.orders.state import (
     fulfillment_transition,
 )
 from commerce.payments.gateway import PaymentGateway
+from commerce.payments.operations import capture_payment
 from commerce.payments.rules import PaymentRecordStatus, TransactionKind, TransactionStatus
 from commerce.payments.service import GATEWAY as MANUAL_GATEWAY
 from commerce.shared.clock import utcnow
@@ -142,7 +143,7 @@ async def ship(db: Database, fulfillment_id: int, carrier: Carrier, service: str
             .returning(Fulfillment.order_id, Fulfillment.sequence)
             .execution_options(synchronize_session=False))).first()
         if shipped is None:
-            raise await _explain(session, fulfillment_id, FulfillmentStatus.SHIPPED.value)
+            raise await explain_refusal(session, fulfillment_id, FulfillmentStatus.SHIPPED.value)
         order = await lock_order(session, shipped.order_id)
         if order.status != OrderStatus.OPEN.value:
             raise DomainError.one(ErrorCode.INVALID_STATE,
@@ -335,8 +336,6 @@ async def _capture_for(session: AsyncSession, order_id: int, shipment_id: int,
 
 async def _take(db: Database, gateway: PaymentGateway | None, shipped: Shipped,
                 actor_id: int | None) -> Shipped:
-    from commerce.payments.operations import capture_payment
-
     capture = shipped.capture
     assert capture is not None
     try:
@@ -355,8 +354,6 @@ async def retry_captures(db: Database, gateway: PaymentGateway, *, older_than: t
     did not answer when the shipment was made). The same idempotency key replays our
     PENDING row and the same derived key reaches the processor, so a capture it did receive
     is not taken twice. Returns how many were settled now."""
-    from commerce.payments.operations import capture_payment
-
     cutoff = utcnow() - older_than
     reader = db.reader()
     try:

@@ -158,7 +158,7 @@ async def _untracked_stock_rows(session: AsyncSession, lines: Sequence[Any],
                                                  Stock.warehouse_id == warehouse_id))).all()}
 
 
-async def _explain(session: AsyncSession, fulfillment_id: int, wanted: str) -> DomainError:
+async def explain_refusal(session: AsyncSession, fulfillment_id: int, wanted: str) -> DomainError:
     """Why a conditional status change found nothing: NOT_FOUND, or its current status."""
     status = (await session.execute(select(Fulfillment.status).where(
         Fulfillment.id == fulfillment_id))).scalar_one_or_none()
@@ -252,7 +252,7 @@ async def _refuse_pack(session: AsyncSession, fulfillment_id: int) -> None:
     status = (await session.execute(select(Fulfillment.status).where(
         Fulfillment.id == fulfillment_id))).scalar_one_or_none()
     if status != FulfillmentStatus.PICKING.value:
-        raise await _explain(session, fulfillment_id, FulfillmentStatus.PACKED.value)
+        raise await explain_refusal(session, fulfillment_id, FulfillmentStatus.PACKED.value)
     short = (await session.execute(
         select(OrderLine.sku, FulfillmentLine.quantity, FulfillmentLine.quantity_picked)
         .join(OrderLine, OrderLine.id == FulfillmentLine.order_line_id)
@@ -277,7 +277,7 @@ async def cancel(db: Database, fulfillment_id: int, *, actor_id: int | None) -> 
             .returning(Fulfillment.order_id, Fulfillment.sequence)
             .execution_options(synchronize_session=False))).first()
         if canceled is None:
-            raise await _explain(session, fulfillment_id, FulfillmentStatus.CANCELED.value)
+            raise await explain_refusal(session, fulfillment_id, FulfillmentStatus.CANCELED.value)
         number = (await session.execute(select(Order.number).where(
             Order.id == canceled.order_id))).scalar_one()
         ref = fulfillment_number(number, canceled.sequence)
