@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +39,7 @@ from commerce.db.database import Database
 from commerce.db.models import (
     Fulfillment,
     FulfillmentLine,
+    Order,
     OrderAllocation,
     OrderLine,
     Payment,
@@ -167,28 +168,11 @@ async def ship(db: Database, fulfillment_id: int, carrier: Carrier, service: str
             .join(OrderLine, OrderLine.id == FulfillmentLine.order_line_id)
             .where(FulfillmentLine.fulfillment_id == fulfillment_id)
             .order_by(FulfillmentLine.id))).all()
-        tracked: dict[int, int] = {}
-        for line in lines:
-            if line.track_inventory:
-                tracked[line.stock_id] = tracked.get(line.stock_id, 0) + line.quantity
-        await _stock_leaves(session, tracked, order_id=order.id, actor_id=actor_id)
+        await _stock_leaves(session, _units_by_stock(lines), order_id=order.id,
+                            actor_id=actor_id)
         await _shrink_allocations(session, [(ln.order_line_id, ln.stock_id, ln.quantity)
                                             for ln in lines if ln.track_inventory])
-        per_line: dict[int, int] = {}
-        for line in lines:
-            per_line[line.order_line_id] = per_line.get(line.order_line_id, 0) + line.quantity
-        await session.execute(
-            update(OrderLine).where(OrderLine.id.in_(sorted(per_line)))
-            .values(quantity_fulfilled=OrderLine.quantity_fulfilled
-                    + case(per_line, value=OrderLine.id))
-            .execution_options(synchronize_session=False))
-        after = {r.id: (r.quantity, r.quantity_fulfilled) for r in (await session.execute(
-            select(OrderLine.id, OrderLine.quantity, OrderLine.quantity_fulfilled)
-            .where(OrderLine.order_id == order.id))).all()}
-        target = OrderFulfillmentStatus(rules.shipped_fulfillment_status(after))
-        current = OrderFulfillmentStatus(order.fulfillment_status)
-        if current is not target:
-            order.fulfillment_status = fulfillment_transition(current, target).value
+        per_line = await _lines_fulfilled(session, order, lines)
         ref = fulfillment_number(order.number, shipped.sequence)
         link = tracking_url(carrier, number)
         await add_event(session, order.id, OrderEventType.FULFILLMENT_SHIPPED,
@@ -205,10 +189,8 @@ async def ship(db: Database, fulfillment_id: int, carrier: Carrier, service: str
         capture = None
         if (capture_mode == CAPTURE_MODE_MANUAL
                 and order.payment_status == PaymentStatus.AUTHORIZED.value):
-            capture = await _capture_for(session, order.id, shipment_id, lines,
-                                         whole=target is OrderFulfillmentStatus.FULFILLED
-                                         and first, shipping=order.total - sum(
-                                             r for r in await _line_totals(session, order.id)),
+            whole = first and order.fulfillment_status == OrderFulfillmentStatus.FULFILLED
+            capture = await _capture_for(session, order, shipment_id, lines, whole=whole,
                                          first=first)
     result = Shipped(shipment_id, shipped.order_id, capture)
     if capture is not None:
@@ -305,19 +287,44 @@ async def _shrink_allocations(session: AsyncSession,
             .execution_options(synchronize_session=False))
 
 
-async def _line_totals(session: AsyncSession, order_id: int) -> list[int]:
-    return [int(t) for t in (await session.execute(
-        select(OrderLine.total).where(OrderLine.order_id == order_id))).scalars()]
+def _units_by_stock(lines: Sequence[Any]) -> dict[int, int]:
+    """Units leaving each stock row (lines that do not track inventory move nothing)."""
+    units: dict[int, int] = {}
+    for line in lines:
+        if line.track_inventory:
+            units[line.stock_id] = units.get(line.stock_id, 0) + line.quantity
+    return units
 
 
-async def _capture_for(session: AsyncSession, order_id: int, shipment_id: int,
-                       lines: Sequence[Any], *, whole: bool, shipping: int,
-                       first: bool) -> Capture | None:
+async def _lines_fulfilled(session: AsyncSession, order: Order,
+                           lines: Sequence[Any]) -> dict[int, int]:
+    """Each order line's ``quantity_fulfilled`` grows by its units shipped, and the order
+    becomes PARTIALLY_FULFILLED or FULFILLED. Returns the units per order line."""
+    per_line: dict[int, int] = {}
+    for line in lines:
+        per_line[line.order_line_id] = per_line.get(line.order_line_id, 0) + line.quantity
+    await session.execute(
+        update(OrderLine).where(OrderLine.id.in_(sorted(per_line)))
+        .values(quantity_fulfilled=OrderLine.quantity_fulfilled
+                + case(per_line, value=OrderLine.id))
+        .execution_options(synchronize_session=False))
+    after = {r.id: (r.quantity, r.quantity_fulfilled) for r in (await session.execute(
+        select(OrderLine.id, OrderLine.quantity, OrderLine.quantity_fulfilled)
+        .where(OrderLine.order_id == order.id))).all()}
+    target = OrderFulfillmentStatus(rules.shipped_fulfillment_status(after))
+    current = OrderFulfillmentStatus(order.fulfillment_status)
+    if current is not target:
+        order.fulfillment_status = fulfillment_transition(current, target).value
+    return per_line
+
+
+async def _capture_for(session: AsyncSession, order: Order, shipment_id: int,
+                       lines: Sequence[Any], *, whole: bool, first: bool) -> Capture | None:
     """What to capture for this shipment: the shipped units' share of their lines' totals,
     plus the shipping (with its tax) on the first shipment; everything when one shipment
     sends the whole order. ``capture_payment`` caps it at what is authorised."""
     payment_id = (await session.execute(
-        select(Payment.id).where(Payment.order_id == order_id,
+        select(Payment.id).where(Payment.order_id == order.id,
                                  Payment.gateway != MANUAL_GATEWAY,
                                  Payment.status == PaymentRecordStatus.AUTHORIZED.value)
         .order_by(Payment.id).limit(1))).scalar_one_or_none()
@@ -328,7 +335,10 @@ async def _capture_for(session: AsyncSession, order_id: int, shipment_id: int,
     amount = sum(line_share(int(ln.total), int(ln.ordered), int(ln.quantity_fulfilled),
                             int(ln.quantity)) for ln in lines)
     if first:
-        amount += max(shipping, 0)
+        # The shipping and its tax: what the order's total holds beyond its lines' totals.
+        line_totals = (await session.execute(select(func.coalesce(func.sum(OrderLine.total), 0))
+                                             .where(OrderLine.order_id == order.id))).scalar_one()
+        amount += max(order.total - int(line_totals), 0)
     authorised = (await session.execute(select(Payment.amount).where(
         Payment.id == payment_id))).scalar_one()
     return Capture(int(payment_id), min(amount, int(authorised)), capture_key(shipment_id))
