@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from commerce.fulfillment import rules
-from commerce.fulfillment.dispatch import line_share
+from commerce.fulfillment.capture import line_share
 from commerce.fulfillment.rules import FulfillmentStatus, LineUnits, Package, Take
 from commerce.orders.state import OrderStatus, PaymentStatus
 

@@ -13,25 +13,17 @@ units shipped (one conditional statement, the CHECKs behind it), the order's all
 shrink (a row at 0 is deleted), ``order_lines.quantity_fulfilled`` grows, and the journal
 gets SHIPMENT rows.
 
-Manual capture (``COMMERCE_PAYMENT_CAPTURE=MANUAL``, an AUTHORIZED card payment): after the
-shipment commits, ``payments.operations.capture_payment`` takes the shipped lines' share of
-their totals, plus the shipping on the first shipment, never more than authorised, with the
-idempotency key ``shipment-<id>``. It writes a PENDING row first, so when the processor is
-down the shipment stands, the capture stays PENDING, and ``retry_captures`` (run by
-``commerce payments reconcile``) sends it again with the same keys. Card processors release
-the rest of an authorisation on a partial capture: a later shipment of the same order finds
-nothing authorised and captures nothing (staff collect the rest, see the README).
+In manual capture mode the payment for what shipped is captured after the shipment
+commits (``fulfillment.capture``).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import case, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,8 +34,6 @@ from commerce.db.models import (
     Order,
     OrderAllocation,
     OrderLine,
-    Payment,
-    PaymentTransaction,
     ProductVariant,
     Shipment,
     ShippingMethod,
@@ -51,6 +41,7 @@ from commerce.db.models import (
 )
 from commerce.events.outbox import emit_many
 from commerce.fulfillment import rules
+from commerce.fulfillment.capture import Capture, capture_for, take
 from commerce.fulfillment.rules import FulfillmentStatus
 from commerce.fulfillment.service import explain_refusal, fulfillment_number
 from commerce.inventory.journal import MovementReason, record_many
@@ -65,9 +56,6 @@ from commerce.orders.state import (
     fulfillment_transition,
 )
 from commerce.payments.gateway import PaymentGateway
-from commerce.payments.operations import capture_payment
-from commerce.payments.rules import PaymentRecordStatus, TransactionKind, TransactionStatus
-from commerce.payments.service import GATEWAY as MANUAL_GATEWAY
 from commerce.shared.clock import utcnow
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError
@@ -80,19 +68,8 @@ from commerce.shipping.carriers import (
 from commerce.shipping.tracking import promised_date
 from commerce.tracking.log import OrderTrackingEventType, record
 
-log = logging.getLogger("commerce.fulfillment")
-
 MAX_SERVICE = 100
 CAPTURE_MODE_MANUAL = "MANUAL"
-
-
-@dataclass(frozen=True, slots=True)
-class Capture:
-    """Money to take for a shipment after it commits."""
-
-    payment_id: int
-    amount: int | None  # None: all that is still authorised
-    idempotency_key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,20 +82,6 @@ class Shipped:
 
 _SKU = (select(ProductVariant.sku).where(ProductVariant.id == Stock.variant_id)
         .scalar_subquery().label("sku"))
-
-
-CAPTURE_KEY_PREFIX = "shipment-"
-
-
-def capture_key(shipment_id: int) -> str:
-    """The capture's idempotency key: one capture per shipment, recognisable on retry."""
-    return f"{CAPTURE_KEY_PREFIX}{shipment_id}"
-
-
-def line_share(total: int, quantity: int, before: int, shipped: int) -> int:
-    """A line's money for ``shipped`` more units after ``before``: differences of floors, so
-    the shares of all its units add up to exactly ``total``."""
-    return total * (before + shipped) // quantity - total * before // quantity
 
 
 async def ship(db: Database, fulfillment_id: int, carrier: Carrier, service: str,
@@ -190,12 +153,11 @@ async def ship(db: Database, fulfillment_id: int, carrier: Carrier, service: str
         if (capture_mode == CAPTURE_MODE_MANUAL
                 and order.payment_status == PaymentStatus.AUTHORIZED.value):
             whole = first and order.fulfillment_status == OrderFulfillmentStatus.FULFILLED
-            capture = await _capture_for(session, order, shipment_id, lines, whole=whole,
-                                         first=first)
-    result = Shipped(shipment_id, shipped.order_id, capture)
-    if capture is not None:
-        result = await _take(db, gateway, result, actor_id)
-    return result
+            capture = await capture_for(session, order, shipment_id, lines, whole=whole,
+                                        first=first)
+    error = None if capture is None else await take(db, gateway, capture,
+                                                    actor_id=actor_id)
+    return Shipped(shipment_id, shipped.order_id, capture, error)
 
 
 async def _insert_shipment(session: AsyncSession, values: dict[str, Any]) -> int:
@@ -316,74 +278,3 @@ async def _lines_fulfilled(session: AsyncSession, order: Order,
     if current is not target:
         order.fulfillment_status = fulfillment_transition(current, target).value
     return per_line
-
-
-async def _capture_for(session: AsyncSession, order: Order, shipment_id: int,
-                       lines: Sequence[Any], *, whole: bool, first: bool) -> Capture | None:
-    """What to capture for this shipment: the shipped units' share of their lines' totals,
-    plus the shipping (with its tax) on the first shipment; everything when one shipment
-    sends the whole order. ``capture_payment`` caps it at what is authorised."""
-    payment_id = (await session.execute(
-        select(Payment.id).where(Payment.order_id == order.id,
-                                 Payment.gateway != MANUAL_GATEWAY,
-                                 Payment.status == PaymentRecordStatus.AUTHORIZED.value)
-        .order_by(Payment.id).limit(1))).scalar_one_or_none()
-    if payment_id is None:
-        return None
-    if whole:
-        return Capture(int(payment_id), None, capture_key(shipment_id))
-    amount = sum(line_share(int(ln.total), int(ln.ordered), int(ln.quantity_fulfilled),
-                            int(ln.quantity)) for ln in lines)
-    if first:
-        # The shipping and its tax: what the order's total holds beyond its lines' totals.
-        line_totals = (await session.execute(select(func.coalesce(func.sum(OrderLine.total), 0))
-                                             .where(OrderLine.order_id == order.id))).scalar_one()
-        amount += max(order.total - int(line_totals), 0)
-    authorised = (await session.execute(select(Payment.amount).where(
-        Payment.id == payment_id))).scalar_one()
-    return Capture(int(payment_id), min(amount, int(authorised)), capture_key(shipment_id))
-
-
-async def _take(db: Database, gateway: PaymentGateway | None, shipped: Shipped,
-                actor_id: int | None) -> Shipped:
-    capture = shipped.capture
-    assert capture is not None
-    try:
-        await capture_payment(db, gateway, capture.payment_id, amount=capture.amount,
-                              idempotency_key=capture.idempotency_key, actor_id=actor_id)
-    except DomainError as exc:
-        # The shipment stands; a PENDING capture is sent again by ``retry_captures``.
-        log.warning("capture for shipment %s not done: %s", shipped.shipment_id, exc)
-        return Shipped(shipped.shipment_id, shipped.order_id, capture, str(exc))
-    return shipped
-
-
-async def retry_captures(db: Database, gateway: PaymentGateway, *, older_than: timedelta,
-                         limit: int = 200) -> int:
-    """Send again the shipment captures still PENDING after ``older_than`` (the processor
-    did not answer when the shipment was made). The same idempotency key replays our
-    PENDING row and the same derived key reaches the processor, so a capture it did receive
-    is not taken twice. Returns how many were settled now."""
-    cutoff = utcnow() - older_than
-    reader = db.reader()
-    try:
-        rows = await reader.all(
-            select(PaymentTransaction.payment_id, PaymentTransaction.amount,
-                   PaymentTransaction.idempotency_key)
-            .where(PaymentTransaction.kind == TransactionKind.CAPTURE.value,
-                   PaymentTransaction.status == TransactionStatus.PENDING.value,
-                   PaymentTransaction.idempotency_key.like(f"{CAPTURE_KEY_PREFIX}%"),
-                   PaymentTransaction.created_at < cutoff)
-            .order_by(PaymentTransaction.id).limit(limit))
-    finally:
-        await reader.close()
-    settled = 0
-    for row in rows:
-        try:
-            await capture_payment(db, gateway, row.payment_id, amount=row.amount,
-                                  idempotency_key=row.idempotency_key, actor_id=None)
-        except DomainError as exc:
-            log.warning("shipment capture %s still not done: %s", row.idempotency_key, exc)
-            continue
-        settled += 1
-    return settled

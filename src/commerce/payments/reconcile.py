@@ -70,7 +70,7 @@ async def reconcile(db: Database, gateway: PaymentGateway, settings: Settings, *
         retried += 1
         if not await process_event(db, gateway, settings, row_id):
             events_failed += 1
-    from commerce.fulfillment.dispatch import retry_captures  # fulfilment imports payments
+    from commerce.fulfillment.capture import retry_captures  # fulfilment imports payments
 
     captures = await retry_captures(db, gateway, older_than=timedelta(
         minutes=settings.reconcile_after_minutes), limit=limit)
