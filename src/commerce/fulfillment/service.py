@@ -122,7 +122,7 @@ async def _line_units(session: AsyncSession, order_id: int,
         open_units[(r.order_line_id, r.stock_id)] = int(r.units)
         open_any[r.order_line_id] = open_any.get(r.order_line_id, 0) + int(r.units)
     untracked = [line for line in lines if not line.track_inventory
-                 and line.variant_id is not None]
+                 and line.variant_id is not None and line.quantity > line.quantity_fulfilled]
     stock_rows = await _untracked_stock_rows(session, untracked, warehouse_id)
     units: dict[int, LineUnits] = {}
     for line in lines:
