@@ -29,6 +29,7 @@ from commerce.api.graphql.http import GraphQLHTTPEndpoint
 from commerce.api.graphql.limits import Limits
 from commerce.api.graphql.schema import schema
 from commerce.api.graphql.websocket import GraphQLWebSocket
+from commerce.api.packing_slips import PackingSlipEndpoint
 from commerce.api.webhooks import StripeWebhookEndpoint
 from commerce.db.database import Database
 from commerce.db.shop_currency import ensure_shop_currency
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     graphql_ws = GraphQLWebSocket(executor, db, settings, client_ip)
     stripe_webhook = StripeWebhookEndpoint(db, settings)
     carrier_webhook = CarrierWebhookEndpoint(db, settings)
+    packing_slip = PackingSlipEndpoint(db, settings)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -160,6 +162,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             WebSocketRoute("/graphql", graphql_ws),
             Route("/webhooks/stripe", stripe_webhook.handle, methods=["POST"]),
             Route("/webhooks/carriers/{carrier}", carrier_webhook.handle, methods=["POST"]),
+            Route("/fulfillments/{id}/packing-slip.pdf", packing_slip.handle,
+                  methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

@@ -185,6 +185,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "mail_dir": str,
     "mail_lease_seconds": _positive_float,
     "storefront_url": _optional_http_url,
+    # Fulfilment (issue 8).
+    "packing_slip_url_minutes": _positive_int,
 }
 
 
@@ -276,6 +278,9 @@ class Settings:
     mail_lease_seconds: float = 600.0
     # The storefront's base URL; e-mails link to <storefront_url>/orders/<order token>.
     storefront_url: str = ""
+    # How long a packing slip link (``Fulfillment.packingSlipUrl``) works after it is handed
+    # out: long enough to print, short enough that a forwarded link soon stops working.
+    packing_slip_url_minutes: int = 15
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
