@@ -31,10 +31,6 @@ MAIL_TYPES = frozenset({"PLACED", "PAYMENT_CONFIRMED", "SHIPPED", "DELIVERED", "
 """The tracking entry types a customer gets an e-mail for (the others only show live); each
 has ``templates/<type>.txt`` and ``.html``."""
 
-SHIPMENT_TYPES = frozenset({"SHIPPED", "DELIVERED", "DELAYED"})
-"""The types whose e-mail shows the entry's shipment."""
-
-
 class NotMailed(ValueError):
     """The entry's type gets no e-mail."""
 
