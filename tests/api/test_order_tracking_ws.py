@@ -179,3 +179,27 @@ async def test_staff_follow_every_order_filtered_by_status(
             assert [(e["order"]["id"], e["version"], e["type"]) for e in got] == [
                 (first.id, 2, "ON_HOLD"), (second, 2, "ON_HOLD")]
             assert await ws.quiet()
+
+
+async def test_tracking_events_of_a_page_of_orders_cost_the_same_statements(
+        db: Database, settings: Settings, gql: GQL,
+        count_statements: Any) -> None:
+    shop = await make_shop(db)
+    variant = await make_variant(db, shop, stock=100)
+    _, staff = await user_with_token(db, "staff@example.com",
+                                     permissions=[Permission.MANAGE_ORDERS])
+    for n in range(12):
+        placed = await place_order(db, settings, shop, {variant: 1}, email=f"c{n}@example.com")
+        await staff_do(gql, staff, "orderHold", {"id": placed.id})
+    query = ("query ($first: Int) { orders(first: $first) { nodes { trackingEvents { "
+             "version type order { id } shipment { id } } } } }")
+
+    async def statements(first: int) -> int:
+        with count_statements() as counter:
+            body = await gql(query, {"first": first}, token=staff)
+        nodes = body["data"]["orders"]["nodes"]
+        assert [[e["type"] for e in n["trackingEvents"]] for n in nodes] == \
+            [["PLACED", "ON_HOLD"]] * first
+        return int(counter.count)
+
+    assert await statements(2) == await statements(12)
