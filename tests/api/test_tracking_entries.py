@@ -70,6 +70,13 @@ async def test_a_card_checkout_records_placed_then_payment_confirmed(
     assert (await complete(card_gql, token))["errors"] == []
     assert (await complete(card_gql, token))["errors"] == []  # again: nothing new
     assert await log_of(db) == [(1, "PLACED", "OPEN"), (2, "PAYMENT_CONFIRMED", "OPEN")]
+    async with db.transaction() as s:
+        order = (await s.execute(select(Order))).scalar_one()
+        confirmed = (await s.execute(select(OrderTrackingEvent.data).where(
+            OrderTrackingEvent.version == 2))).scalar_one()
+    # What the payment e-mail shows.
+    assert confirmed == {"payment_status": "PAID", "amount": order.total,
+                         "currency": order.currency}
 
 
 @pytest.fixture

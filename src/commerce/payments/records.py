@@ -41,7 +41,9 @@ async def sync_order(session: AsyncSession, order: Order) -> Totals:
     if payment_confirmed(before, order.payment_status):
         await record(session, order.id, OrderTrackingEventType.PAYMENT_CONFIRMED,
                      message=PAYMENT_CONFIRMED_MESSAGE,
-                     data={"payment_status": order.payment_status})
+                     data={"payment_status": order.payment_status,
+                           "amount": totals.paid or totals.authorized,
+                           "currency": order.currency})
     return totals
 
 
