@@ -57,7 +57,10 @@ async def follow_order(hub: Hub, db: Database, order_id: int, since: int | None,
             cursor = VersionCursor(version)
             yield Entry(order_id, version, SNAPSHOT, utcnow())
         else:
-            cursor = VersionCursor(max(since, 0))
+            # A version from the future (another order's, a made-up Last-Event-ID) would
+            # silence the stream until the order caught up: resume from the current one.
+            current = await queries.current_version(reader, order_id)
+            cursor = VersionCursor(min(max(since, 0), current))
             for row in await queries.events_after(reader, order_id, cursor.last):
                 cursor.delivered(row.version)
                 yield Entry.from_row(row)
