@@ -64,3 +64,14 @@ def test_payment_is_confirmed_once_when_it_becomes_paid_or_authorised() -> None:
     assert not payment_confirmed("NOT_PAID", "PARTIALLY_PAID")
     assert not payment_confirmed("PAID", "PARTIALLY_REFUNDED")
     assert not payment_confirmed("PARTIALLY_REFUNDED", "PAID")
+
+
+def test_a_stream_resumes_from_since_version_else_from_a_numeric_last_event_id() -> None:
+    from commerce.api.graphql.tracking.access import resume_version
+
+    assert resume_version(3, "7") == 3  # the argument wins
+    assert resume_version(-2, None) == 0
+    assert resume_version(None, " 7 ") == 7
+    assert resume_version(None, None) is None
+    for garbage in ("", "abc", "7.5", "-1", "1e3", "9" * 13):
+        assert resume_version(None, garbage) is None  # a fresh stream, with a snapshot
