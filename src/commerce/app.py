@@ -1,4 +1,4 @@
-"""The ASGI application: ``/graphql`` (HTTP + WebSocket + GraphiQL), ``/webhooks/stripe``,
+"""The ASGI application: ``/graphql`` (HTTP + SSE + WebSocket + GraphiQL), ``/webhooks/stripe``,
 ``/healthz``, ``/readyz``; its lifespan runs the outbox relay unless ``COMMERCE_RUN_WORKER``
 is off."""
 
@@ -26,6 +26,7 @@ from commerce.api.graphql.executor import Executor
 from commerce.api.graphql.http import GraphQLHTTPEndpoint
 from commerce.api.graphql.limits import Limits
 from commerce.api.graphql.schema import schema
+from commerce.api.graphql.sse import GraphQLSSEEndpoint
 from commerce.api.graphql.websocket import GraphQLWebSocket
 from commerce.api.webhooks import StripeWebhookEndpoint
 from commerce.db.database import Database
@@ -106,7 +107,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         max_tokens=settings.max_tokens, introspection=settings.introspection,
         debug=settings.debug, cache_bytes=settings.document_cache_bytes,
     )
-    graphql_http = GraphQLHTTPEndpoint(executor, db, settings, client_ip)
+    graphql_sse = GraphQLSSEEndpoint(executor, db, settings, client_ip)
+    graphql_http = GraphQLHTTPEndpoint(executor, db, settings, client_ip,
+                                       event_stream=graphql_sse.handle)
     graphql_ws = GraphQLWebSocket(executor, db, settings, client_ip)
     stripe_webhook = StripeWebhookEndpoint(db, settings)
 
@@ -165,6 +168,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.db = db
     app.state.executor = executor
+    app.state.sse = graphql_sse
     app.state.worker = worker
     return app
 

@@ -107,6 +107,13 @@ def _networks(raw: str) -> tuple[str, ...]:
     return tuple(str(ipaddress.ip_network(part, strict=False)) for part in _csv(raw))
 
 
+def _redis_url(raw: str) -> str:
+    value = raw.strip()
+    if value and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("expected a redis://, rediss:// or unix:// URL, or nothing")
+    return value
+
+
 # The secret the demo runs with; ``commerce serve`` refuses it unless COMMERCE_DEBUG is on.
 DEMO_SECRET_KEY = "insecure-demo-secret"
 
@@ -153,6 +160,10 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "run_worker": _bool,
     "outbox_retention_days": _positive_int,
     "relay_interval_ms": _positive_int,
+    # Live tracking transports and cross-process wake-ups (issue 8).
+    "max_sse_streams_per_client": _positive_int,
+    "sse_keepalive_seconds": _positive_float,
+    "redis_url": _redis_url,
 }
 
 
@@ -224,6 +235,14 @@ class Settings:
     # How often an idle relay looks for new events (commits in the same process wake it
     # at once).
     relay_interval_ms: int = 1000
+    # GraphQL over SSE (issue 8): event streams one client address may hold open at once in
+    # one process (one more is refused with 429), and how often an idle stream sends a
+    # ``: ping`` comment so proxies and browsers keep it open.
+    max_sse_streams_per_client: int = 20
+    sse_keepalive_seconds: float = 15.0
+    # Cross-process wake-ups for live tracking: with a URL, Redis pub/sub tells every process
+    # which orders changed; without, PostgreSQL's LISTEN/NOTIFY does (SQLite: in-process only).
+    redis_url: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
