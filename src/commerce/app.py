@@ -150,7 +150,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID"],
+            # Last-Event-ID and X-Order-Token: a cross-origin SSE client resuming a stream.
+            allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID",
+                           "Last-Event-ID", "X-Order-Token"],
             expose_headers=["X-Request-ID"], max_age=600))
 
     app = Starlette(

@@ -163,6 +163,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     # Live tracking transports and cross-process wake-ups (issue 8).
     "max_sse_streams_per_client": _positive_int,
     "sse_keepalive_seconds": _positive_float,
+    "shutdown_grace_seconds": _positive_int,
     "redis_url": _redis_url,
 }
 
@@ -240,6 +241,9 @@ class Settings:
     # ``: ping`` comment so proxies and browsers keep it open.
     max_sse_streams_per_client: int = 20
     sse_keepalive_seconds: float = 15.0
+    # `commerce serve` on SIGTERM: open event streams (which never end by themselves) get
+    # this long to finish before they are cut and their clients reconnect elsewhere.
+    shutdown_grace_seconds: int = 10
     # Cross-process wake-ups for live tracking: with a URL, Redis pub/sub tells every process
     # which orders changed; without, PostgreSQL's LISTEN/NOTIFY does (SQLite: in-process only).
     redis_url: str = ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -27,6 +28,7 @@ from commerce.settings import Settings
 from commerce.shared.clock import utcnow
 from tests.account_helpers import user_with_token
 from tests.live_server import serve
+from tests.serve_process import commerce_serve
 
 BEATS = "subscription { heartbeat(intervalSeconds: 1, count: 2) }"
 SSE = {"Accept": "text/event-stream"}
@@ -254,6 +256,35 @@ async def test_a_revoked_token_ends_the_stream_at_the_next_event(app: Any,
 
 async def _drain(received: AsyncIterator[ServerSentEvent]) -> list[ServerSentEvent]:
     return [e async for e in received]
+
+
+async def test_commerce_serve_stops_within_its_grace_though_a_stream_is_open(
+        settings: Settings, db: Database) -> None:
+    long = {"query": "subscription { heartbeat(intervalSeconds: 1, count: 3600) }"}
+    async with commerce_serve(settings, SHUTDOWN_GRACE_SECONDS="1") as (host, process), \
+            stream(host, body=long) as source:
+        received = source.aiter_sse()
+        assert (await asyncio.wait_for(anext(received), 10)).event == "next"
+        process.terminate()
+        # The server cuts the stream (no `complete`: the client should reconnect)...
+        with pytest.raises(httpx.RemoteProtocolError):
+            await asyncio.wait_for(_drain(received), 10)
+        # ...and exits, where without a grace uvicorn would wait for the stream forever.
+        # (uvicorn re-raises the SIGTERM it handled once it has shut down cleanly).
+        assert await asyncio.wait_for(process.wait(), 10) in (0, -signal.SIGTERM)
+
+
+async def test_a_cross_origin_event_source_may_resume_with_its_headers(
+        settings: Settings, db: Database) -> None:
+    app = create_app(settings.with_(cors_origins=("https://shop.example",)), db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        r = await client.options("/graphql", headers={
+            "origin": "https://shop.example", "access-control-request-method": "GET",
+            "access-control-request-headers": "last-event-id, x-order-token"})
+    assert r.status_code == 200
+    allowed = r.headers["access-control-allow-headers"].lower()
+    assert "last-event-id" in allowed and "x-order-token" in allowed
 
 
 # -- pure parts -----------------------------------------------------------------------------

@@ -12,12 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import socket
-import sys
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -32,6 +27,7 @@ from commerce.shared.ids import encode_id
 from tests.account_helpers import user_with_token
 from tests.conftest import BACKEND
 from tests.customer_helpers import make_order
+from tests.serve_process import commerce_serve
 
 
 def _has_order_tracking() -> bool:
@@ -58,51 +54,6 @@ HOLD = """mutation Hold($id: ID!) {
 RELEASE = """mutation Release($id: ID!) {
   orderRelease(input: {id: $id}) { errors { code message } }
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@asynccontextmanager
-async def commerce_serve(settings: Settings, redis_url: str = "") -> AsyncIterator[str]:
-    """A real ``commerce serve`` process; yields its host:port once it answers."""
-    port = _free_port()
-    env = {**os.environ, "COMMERCE_DATABASE_URL": settings.database_url,
-           "COMMERCE_DEBUG": "true", "COMMERCE_RUN_WORKER": "false",
-           "COMMERCE_REDIS_URL": redis_url,
-           # Only a wake-up can deliver within the test's bounds.
-           "COMMERCE_TRACKING_POLL_SECONDS": "60"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "commerce", "serve", "--host", "127.0.0.1", "--port", str(port),
-        env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-    host = f"127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=f"http://{host}") as client:
-            for _ in range(300):
-                if process.returncode is not None:
-                    stderr = await process.stderr.read() if process.stderr else b""
-                    raise AssertionError(f"commerce serve exited: {stderr.decode()}")
-                try:
-                    if (await client.get("/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                raise AssertionError("commerce serve did not answer within 30 s")
-        yield host
-    finally:
-        if process.returncode is None:
-            process.terminate()
-            try:
-                await asyncio.wait_for(process.wait(), 15)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
 
 
 async def _mutate(host: str, token: str, query: str, order_gid: str) -> None:
@@ -171,8 +122,10 @@ async def test_a_subscriber_on_one_process_sees_changes_made_through_another(
     _, token = await user_with_token(db, f"staff-{uuid.uuid4().hex[:6]}@example.com",
                                      superuser=True)
     order_gid = encode_id("Order", await make_order(db, None, 1000))
-    async with commerce_serve(settings, redis_url) as watcher, \
-            commerce_serve(settings, redis_url) as changer:
+    # Only a wake-up can deliver within the test's bounds: the hub's poll waits a minute.
+    env = {"REDIS_URL": redis_url, "TRACKING_POLL_SECONDS": "60"}
+    async with commerce_serve(settings, **env) as (watcher, _), \
+            commerce_serve(settings, **env) as (changer, _):
         ws_ready, sse_ready = asyncio.Event(), asyncio.Event()
         over_ws = asyncio.create_task(_websocket_events(watcher, token, order_gid, 3, ws_ready))
         over_sse = asyncio.create_task(_sse_events(watcher, token, order_gid, 3, sse_ready))
