@@ -113,6 +113,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('shipments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_shipments_order_id'), ['order_id'], unique=False)
+    op.create_index("ix_shipments_undelivered_id", "shipments", ["id"], unique=False,
+                    postgresql_where=sa.text("status <> 'DELIVERED'"),
+                    sqlite_where=sa.text("status <> 'DELIVERED'"))
 
     op.create_table('order_tracking_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -165,6 +168,7 @@ def downgrade() -> None:
 
     op.drop_table('shipment_events')
     op.drop_table('order_tracking_events')
+    op.drop_index("ix_shipments_undelivered_id", table_name="shipments")
     with op.batch_alter_table('shipments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_shipments_order_id'))
 

@@ -1,4 +1,5 @@
 """The ASGI application: ``/graphql`` (HTTP + SSE + WebSocket + GraphiQL), ``/webhooks/stripe``,
+``/webhooks/carriers/{carrier}``,
 ``/healthz``, ``/readyz``; its lifespan runs the outbox relay unless ``COMMERCE_RUN_WORKER``
 is off."""
 
@@ -22,12 +23,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from commerce.api.carrier_webhooks import CarrierWebhookEndpoint
 from commerce.api.graphql.executor import Executor
 from commerce.api.graphql.http import GraphQLHTTPEndpoint
 from commerce.api.graphql.limits import Limits
 from commerce.api.graphql.schema import schema
 from commerce.api.graphql.sse import GraphQLSSEEndpoint
 from commerce.api.graphql.websocket import GraphQLWebSocket
+from commerce.api.packing_slips import PackingSlipEndpoint
 from commerce.api.webhooks import StripeWebhookEndpoint
 from commerce.db.database import Database
 from commerce.db.shop_currency import ensure_shop_currency
@@ -95,11 +98,11 @@ class RequestLogMiddleware:
 def create_app(settings: Settings | None = None, database: Database | None = None, *,
                consumers: Mapping[str, Consumer] | None = None) -> Starlette:
     """The app. With ``COMMERCE_RUN_WORKER`` on, its lifespan runs the outbox relay for
-    ``consumers`` (default: ``events.relay.default_consumers()``)."""
+    ``consumers`` (default: ``events.relay.default_consumers(db, settings)``)."""
     settings = settings or Settings.from_env()
     db = database or Database.from_settings(settings)
     worker = (RelayWorker.from_settings(
-        db, settings, default_consumers() if consumers is None else consumers)
+        db, settings, default_consumers(db, settings) if consumers is None else consumers)
         if settings.run_worker else None)
     executor = Executor(
         schema,
@@ -112,6 +115,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                                        event_stream=graphql_sse.handle)
     graphql_ws = GraphQLWebSocket(executor, db, settings, client_ip)
     stripe_webhook = StripeWebhookEndpoint(db, settings)
+    carrier_webhook = CarrierWebhookEndpoint(db, settings)
+    packing_slip = PackingSlipEndpoint(db, settings)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -161,6 +166,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                   methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             WebSocketRoute("/graphql", graphql_ws),
             Route("/webhooks/stripe", stripe_webhook.handle, methods=["POST"]),
+            Route("/webhooks/carriers/{carrier}", carrier_webhook.handle, methods=["POST"]),
+            Route("/fulfillments/{id}/packing-slip.pdf", packing_slip.handle,
+                  methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

@@ -1,4 +1,5 @@
-"""The ``commerce`` command: serve, demo, worker, migrate, seed, schema, create-staff."""
+"""The ``commerce`` command: serve, demo, worker, migrate, seed, schema, create-staff,
+payments reconcile, shipments check-delays."""
 
 from __future__ import annotations
 
@@ -51,6 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     reconcile.add_argument("--every", type=float, metavar="SECONDS",
                            help="keep running, reconciling every SECONDS")
 
+    shipments = sub.add_parser("shipments", help="shipment tracking maintenance")
+    shipments_sub = shipments.add_subparsers(dest="shipments_command", required=True)
+    shipments_sub.add_parser(
+        "check-delays", help="record a delay notice for each shipment past its promised date "
+                             "(or delayed by its carrier) not told yet; the worker does this "
+                             "every COMMERCE_DELAY_CHECK_INTERVAL_SECONDS")
+
     staff = sub.add_parser("create-staff", help="create (or update) a staff user")
     staff.add_argument("--email", required=True)
     staff.add_argument("--password", required=True)
@@ -83,13 +91,27 @@ async def _reconcile(settings: Settings, every: float | None) -> int:
         await db.dispose()
 
 
+async def _check_delays(settings: Settings) -> int:
+    from commerce.db.database import Database
+    from commerce.shipping.shipment_tracking import check_delays
+
+    db = Database.from_settings(settings)
+    try:
+        report = await check_delays(db)
+    finally:
+        await db.dispose()
+    print(f"shipments checked {report.checked}; delay notices recorded {report.notified}",
+          flush=True)
+    return 0
+
+
 async def _worker(settings: Settings, once: bool) -> int:
     from commerce.db.database import Database
     from commerce.events.relay import default_consumers
     from commerce.events.worker import RelayWorker
 
     db = Database.from_settings(settings)
-    worker = RelayWorker.from_settings(db, settings, default_consumers())
+    worker = RelayWorker.from_settings(db, settings, default_consumers(db, settings))
     try:
         if once:
             report = await worker.run_once()
@@ -110,6 +132,18 @@ async def _worker(settings: Settings, once: bool) -> int:
         return 0
     finally:
         await db.dispose()
+
+
+def _mail_destination(settings: Settings) -> str:
+    """Where order e-mails go, for the demo's banner (no password shown)."""
+    if settings.smtp_url:
+        from commerce.notifications.smtp_url import parse_smtp_url
+
+        smtp = parse_smtp_url(settings.smtp_url)
+        return f"SMTP {smtp.host}:{smtp.port}"
+    if settings.mail_dir:
+        return f".eml files in {settings.mail_dir} (open them with any mail program)"
+    return "off (set COMMERCE_SMTP_URL or COMMERCE_MAIL_DIR)"
 
 
 def _secret_problem(settings: Settings) -> str | None:
@@ -250,6 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("demo shop seeded" if seeded else "database already has data; nothing seeded")
     elif args.command == "payments":
         return asyncio.run(_reconcile(settings, args.every))
+    elif args.command == "shipments":
+        return asyncio.run(_check_delays(settings))
     elif args.command == "create-staff":
         try:
             print(asyncio.run(_create_staff(settings, args)))
@@ -264,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n  commerce demo shop: http://{host}:{port}/graphql  (GraphiQL in a browser)\n")
         for role, email, password in DEMO_LOGINS:
             print(f"  {role:16} {email} / {password}")
-        print(f"\n  database: {settings.database_url}\n", flush=True)
+        print(f"\n  database: {settings.database_url}", flush=True)
+        print(f"  e-mails:  {_mail_destination(settings)}\n", flush=True)
         _serve(settings, host, port)
     return 0

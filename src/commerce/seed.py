@@ -36,6 +36,7 @@ from commerce.db.models import (
 from commerce.db.shop_currency import ensure_shop_currency
 from commerce.inventory.journal import MovementReason
 from commerce.seed_data import COLLECTIONS, LEAVES, ROOT_CATEGORIES, WAREHOUSES
+from commerce.seed_fulfillments import seed_fulfillments
 from commerce.seed_orders import SHOPPERS, Candidate, place_orders, plan_orders
 from commerce.seed_plan import PlannedProduct, plan_shop
 from commerce.seed_shipping import seed_shipping_and_pricing
@@ -91,8 +92,10 @@ async def seed_demo_shop(db: Database, settings: Settings, seed: int = DEFAULT_S
         user_ids = await _users(session, hashes)
         methods = await seed_shipping_and_pricing(session, now, minor)
     plan = plan_orders(_candidates(products), seed + 2, minor(5000))
-    await place_orders(db, settings, plan, variant_ids=variant_ids, methods=methods,
-                       user_ids=user_ids, staff_id=user_ids.get("admin@example.com"), now=now)
+    placed = await place_orders(db, settings, plan, variant_ids=variant_ids, methods=methods,
+                                user_ids=user_ids, staff_id=user_ids.get("admin@example.com"),
+                                now=now)
+    await seed_fulfillments(db, settings, placed, staff_id=user_ids.get("admin@example.com"))
     return True
 
 

@@ -9,8 +9,10 @@ import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from email.utils import parseaddr
 from typing import Any, TypeVar
 
+from commerce.notifications.smtp_url import parse_smtp_url
 from commerce.shared.money import is_currency
 
 T = TypeVar("T")
@@ -101,6 +103,26 @@ def _http_url(raw: str) -> str:
     return value
 
 
+def _optional_http_url(raw: str) -> str:
+    return _http_url(raw) if raw.strip() else ""
+
+
+def _smtp_url(raw: str) -> str:
+    if raw.strip():
+        parse_smtp_url(raw)  # raises ValueError saying what is wrong
+    return raw.strip()
+
+
+def _mail_from(raw: str) -> str:
+    value = raw.strip()
+    _name, address = parseaddr(value)
+    local, _, domain = address.rpartition("@")
+    if not local or not domain or any(c in value for c in "\r\n"):
+        raise ValueError("expected an address such as shop@example.com or "
+                         "'Shop name <shop@example.com>'")
+    return value
+
+
 def _networks(raw: str) -> tuple[str, ...]:
     """Comma-separated IP addresses or CIDR networks, normalised (``127.0.0.1/8`` ->
     ``127.0.0.0/8``); an address is a network of one."""
@@ -165,6 +187,18 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "sse_keepalive_seconds": _positive_float,
     "shutdown_grace_seconds": _positive_int,
     "redis_url": _redis_url,
+    # Carrier tracking (issue 8).
+    "carrier_webhook_secret": _csv,
+    "delay_check_interval_seconds": _positive_int,
+    # Order e-mails (issue 8).
+    "mail_from": _mail_from,
+    "smtp_url": _smtp_url,
+    "smtp_timeout_seconds": _positive_float,
+    "mail_dir": str,
+    "mail_lease_seconds": _positive_float,
+    "storefront_url": _optional_http_url,
+    # Fulfilment (issue 8).
+    "packing_slip_url_minutes": _positive_int,
 }
 
 
@@ -247,6 +281,29 @@ class Settings:
     # Cross-process wake-ups for live tracking: with a URL, Redis pub/sub tells every process
     # which orders changed; without, PostgreSQL's LISTEN/NOTIFY does (SQLite: in-process only).
     redis_url: str = ""
+    # Carrier tracking webhooks (``POST /webhooks/carriers/{carrier}``) are verified with
+    # this HMAC secret; comma-separated, several are accepted (while rotating). Unset: the
+    # endpoint answers 503.
+    carrier_webhook_secret: tuple[str, ...] = field(default_factory=tuple)
+    # How often the worker looks for shipments past their promised date (delay notices).
+    delay_check_interval_seconds: int = 300
+    # Order e-mails (issue 8). The sender, also the domain of every Message-ID.
+    mail_from: str = "shop@localhost"
+    # smtp://user:pass@host:587?starttls=true, smtps://user:pass@host:465 or smtp://host:25.
+    # Unset: e-mails are written as .eml files to mail_dir instead (the demo's default).
+    smtp_url: str = ""
+    # One whole SMTP conversation (connect, TLS, login, send) may take this long.
+    smtp_timeout_seconds: float = 30.0
+    # Where e-mails go without SMTP, one <message-id>.eml each; empty: no e-mail at all.
+    mail_dir: str = "./mail"
+    # A relay sending e-mails holds them this long; another relay sends them only after it
+    # runs out (so a relay killed mid-send is made good then). At least 2 x the timeout.
+    mail_lease_seconds: float = 600.0
+    # The storefront's base URL; e-mails link to <storefront_url>/orders/<order token>.
+    storefront_url: str = ""
+    # How long a packing slip link (``Fulfillment.packingSlipUrl``) works after it is handed
+    # out: long enough to print, short enough that a forwarded link soon stops working.
+    packing_slip_url_minutes: int = 15
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -264,6 +321,9 @@ class Settings:
         if settings.risk_medium_score >= settings.risk_high_score:
             raise SettingsError("COMMERCE_RISK_MEDIUM_SCORE must be below "
                                 "COMMERCE_RISK_HIGH_SCORE")
+        if settings.mail_lease_seconds < 2 * settings.smtp_timeout_seconds:
+            raise SettingsError("COMMERCE_MAIL_LEASE_SECONDS must be at least twice "
+                                "COMMERCE_SMTP_TIMEOUT_SECONDS")
         stripe_keys = (settings.stripe_secret_key, settings.stripe_publishable_key,
                        settings.stripe_webhook_secret)
         if any(stripe_keys) and not all(stripe_keys):

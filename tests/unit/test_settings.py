@@ -32,3 +32,13 @@ def test_values_are_parsed_from_commerce_variables() -> None:
 def test_bad_values_fail_naming_the_variable(var: str, value: str) -> None:
     with pytest.raises(SettingsError, match=var):
         Settings.from_env({var: value})
+
+
+def test_carrier_settings_read_rotating_secrets_and_the_delay_interval() -> None:
+    settings = Settings.from_env({"COMMERCE_CARRIER_WEBHOOK_SECRET": "new, old",
+                                  "COMMERCE_DELAY_CHECK_INTERVAL_SECONDS": "60"})
+    assert settings.carrier_webhook_secret == ("new", "old")
+    assert settings.delay_check_interval_seconds == 60
+    assert Settings().carrier_webhook_secret == ()
+    with pytest.raises(SettingsError):
+        Settings.from_env({"COMMERCE_DELAY_CHECK_INTERVAL_SECONDS": "0"})

@@ -245,3 +245,24 @@ def test_no_notice_once_delivered() -> None:
 def test_no_promise_no_promise_notice() -> None:
     state = fold(ev(S.IN_TRANSIT, 1))
     assert delay_notice_due(state, promised=None, now=AFTER, previous=None) is None
+
+
+# -- messages for the order's tracking log ---------------------------------------------------
+
+def test_status_messages_name_the_place_and_the_expected_date() -> None:
+    from commerce.shipping.tracking import status_message
+
+    assert status_message(TrackingStatus.IN_TRANSIT, location="Memphis, TN",
+                          eta=date(2030, 1, 2)) == "In transit (Memphis, TN); expected 2030-01-02"
+    assert status_message(TrackingStatus.OUT_FOR_DELIVERY) == "Out for delivery"
+    # A delivered parcel has no expected date any more.
+    assert status_message(TrackingStatus.DELIVERED, eta=date(2030, 1, 2)) == "Delivered"
+
+
+def test_delay_messages_give_the_new_date_or_unknown() -> None:
+    from commerce.shipping.tracking import DelayNotice, DelayReason, delay_message
+
+    assert delay_message(DelayNotice(date(2030, 1, 9), DelayReason.CARRIER_DELAYED)) == (
+        "Delayed: the carrier reports a delay; new expected delivery date: 2030-01-09")
+    assert delay_message(DelayNotice(None, DelayReason.PROMISED_DATE_PASSED)).endswith(
+        "the promised delivery date has passed; new expected delivery date: unknown")

@@ -7,17 +7,30 @@ How (one ``relay_once`` pass, per consumer):
    event the consumer has no row for yet. The row is unique on (consumer, event id), so two
    relays fanning out the same events at once end up with one row (the second insert waits
    for the first and then does nothing).
-2. **Claim and deliver** (one transaction): the consumer's due, undelivered rows, oldest event
-   first, locked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (another relay skips them and
-   takes the next ones instead of waiting or delivering them too); on SQLite the transaction
-   holds the database's write lock. The handler runs INSIDE this transaction, in a savepoint,
-   and the row's ``delivered_at`` is written in the same transaction after it: a handler
-   whose effects are database writes through ``event.session`` commits them atomically with
-   the delivery record (exactly once), and a handler with outside effects (mail, webhooks,
-   the broker) is repeated only when the process dies between the effect and the commit,
-   with the same event id to recognise it by. A handler that raises has its savepoint rolled
-   back and the row gets ``attempts + 1``, ``last_error`` and a ``next_attempt_at`` with
-   exponential backoff; the consumer's other events and the other consumers go on.
+2. **Claim and deliver**, in one of two ways, chosen by the consumer:
+
+   - A plain handler (database effects) runs INSIDE the claiming transaction: the
+     consumer's due, undelivered rows, oldest event first, locked with ``FOR UPDATE SKIP
+     LOCKED`` on PostgreSQL (another relay skips them and takes the next ones instead of
+     waiting or delivering them too); on SQLite the transaction holds the database's write
+     lock. The handler runs in a savepoint and the row's ``delivered_at`` is written in the
+     same transaction after it: a handler whose effects are database writes through
+     ``event.session`` commits them atomically with the delivery record (exactly once).
+   - A ``Leased`` consumer (effects outside the database: mail, HTTP) must not run inside
+     that transaction: on SQLite it would hold the write lock, and so stop every write in
+     the shop, for a whole SMTP conversation. Its rows are claimed in a short transaction
+     that takes a lease (``next_attempt_at = now + lease``, ``attempts + 1``) and commits;
+     the handler then runs with no transaction open, and a second short transaction
+     records ``delivered_at`` (or the failure). Another relay does not take a leased row
+     until the lease runs out, so two relays do not deliver one event to one consumer at
+     the same time; a relay that dies between the effect and the record leaves the row to
+     be delivered again after the lease, with the same event id (an e-mail's Message-ID
+     derives from it), and one that dies before the effect loses nothing either.
+
+   When a handler raises (a plain one's savepoint is rolled back first), the row gets
+   ``last_error`` and a ``next_attempt_at`` with exponential backoff over its attempts (the
+   longest one for a leased handler's ``PermanentFailure``); the consumer's other events
+   and the other consumers go on.
 3. **Publish** (own transaction, after the deliveries committed, so the relay committing last
    sees every consumer's row): events every consumer has delivered get ``published_at``.
 
@@ -40,6 +53,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.db.database import Database
 from commerce.db.models import OutboxDelivery, OutboxEvent
+from commerce.settings import Settings
 from commerce.shared.clock import utcnow
 
 log = logging.getLogger("commerce.relay")
@@ -50,10 +64,8 @@ BACKOFF_MAX = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
-class RelayedEvent:
-    """An outbox event handed to a consumer. ``session`` is the delivery's transaction: a
-    consumer whose effects are database writes makes them there, so they commit with the
-    record of the delivery (or not at all)."""
+class ClaimedEvent:
+    """An outbox event as a consumer receives it."""
 
     id: int
     type: str
@@ -62,10 +74,41 @@ class RelayedEvent:
     payload: dict[str, Any]
     created_at: datetime
     attempt: int  # 1 on the first delivery
+
+
+@dataclass(frozen=True, slots=True)
+class RelayedEvent(ClaimedEvent):
+    """An outbox event handed to a plain consumer. ``session`` is the delivery's
+    transaction: a consumer whose effects are database writes makes them there, so they
+    commit with the record of the delivery (or not at all)."""
+
     session: AsyncSession = field(repr=False)
 
 
-Consumer = Callable[[RelayedEvent], Awaitable[None]]
+Handler = Callable[[RelayedEvent], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Leased:
+    """A consumer whose effects leave the database (mail, HTTP): its handler runs with no
+    transaction open, under a lease on the rows it was given.
+
+    ``lease`` must outlast a whole batch of ``batch`` handler calls (bound each call with a
+    timeout shorter than ``lease / batch``): a row whose lease ran out may be claimed by
+    another relay while the first still works on it."""
+
+    handler: Callable[[ClaimedEvent], Awaitable[None]]
+    lease: timedelta
+    batch: int = 10
+
+
+Consumer = Handler | Leased
+
+
+class PermanentFailure(Exception):
+    """Raised by a leased consumer's handler when trying again soon cannot help (a mail
+    server refusing the recipient): the failure is logged as an error and the row waits the
+    longest backoff (``BACKOFF_MAX``) before the next try, its ``last_error`` saying why."""
 
 
 @dataclass(slots=True)
@@ -89,11 +132,19 @@ async def _log_consumer(event: RelayedEvent) -> None:
                                      "aggregate": f"{event.aggregate_type}:{event.aggregate_id}"})
 
 
-def default_consumers() -> dict[str, Consumer]:
-    """The consumers ``commerce serve``/``demo``/``worker`` run. Only a logging one so far;
-    subscriptions, e-mail, webhooks and the ledger join as they arrive (a new consumer gets
-    the events not yet published when it starts)."""
-    return {"log": _log_consumer}
+def default_consumers(db: Database, settings: Settings) -> dict[str, Consumer]:
+    """The consumers ``commerce serve``/``demo``/``worker`` run: a logging one and "mail"
+    (order e-mails; unless neither SMTP nor a mail folder is configured). Webhooks and the
+    ledger join as they arrive (a new consumer gets the events not yet published when it
+    starts)."""
+    # Imported here: the mail consumer is built on this module's types.
+    from commerce.notifications.consumer import CONSUMER, mail_consumer
+
+    consumers: dict[str, Consumer] = {"log": _log_consumer}
+    mail = mail_consumer(db, settings)
+    if mail is not None:
+        consumers[CONSUMER] = mail
+    return consumers
 
 
 def _insert(dialect: str) -> Any:
@@ -133,10 +184,10 @@ def _claim(consumer: str, batch: int, now: datetime) -> Any:
         .with_for_update(of=OutboxDelivery, skip_locked=True))
 
 
-async def _deliver(db: Database, name: str, handler: Consumer, batch: int, now: datetime,
+async def _deliver(db: Database, name: str, handler: Handler, batch: int, now: datetime,
                    report: RelayReport) -> tuple[list[int], bool]:
-    """Claim and deliver one batch for one consumer; returns the event ids delivered and
-    whether the batch was full."""
+    """Claim and deliver one batch for a plain consumer, inside the claiming transaction;
+    returns the event ids delivered and whether the batch was full."""
     delivered_rows: list[int] = []
     delivered_events: list[int] = []
     async with db.transaction() as session:
@@ -165,6 +216,83 @@ async def _deliver(db: Database, name: str, handler: Consumer, batch: int, now: 
                 .values(delivered_at=now, attempts=OutboxDelivery.attempts + 1))
     report.delivered += len(delivered_rows)
     return delivered_events, len(rows) >= batch
+
+
+def _claimable(consumer: str, batch: int, now: datetime) -> Any:
+    return (
+        select(OutboxDelivery.id)
+        .where(OutboxDelivery.consumer == consumer, OutboxDelivery.delivered_at.is_(None),
+               OutboxDelivery.next_attempt_at <= now)
+        .order_by(OutboxDelivery.event_id)
+        .limit(batch)
+        # PostgreSQL: a relay claiming at the same moment skips these rows; once this
+        # transaction commits, their lease keeps them out of its WHERE clause.
+        .with_for_update(skip_locked=True))
+
+
+async def _lease(db: Database, name: str, consumer: Leased, batch: int,
+                 now: datetime) -> list[ClaimedEvent]:
+    """Take a lease on up to ``batch`` due rows of ``consumer``, in a short transaction."""
+    async with db.transaction() as session:
+        ids = list((await session.execute(_claimable(name, batch, now))).scalars())
+        if not ids:
+            return []
+        # The lease: the rows are not due again until it runs out. The conditions are
+        # repeated so a row that stopped being due since it was read is not taken.
+        leased = (await session.execute(
+            update(OutboxDelivery)
+            .where(OutboxDelivery.id.in_(ids), OutboxDelivery.delivered_at.is_(None),
+                   OutboxDelivery.next_attempt_at <= now)
+            .values(attempts=OutboxDelivery.attempts + 1,
+                    next_attempt_at=max(now, utcnow()) + consumer.lease)
+            .returning(OutboxDelivery.event_id, OutboxDelivery.attempts)
+            .execution_options(synchronize_session=False))).all()
+        attempts = {int(event_id): int(n) for event_id, n in leased}
+        rows = (await session.execute(
+            select(OutboxEvent.id, OutboxEvent.type, OutboxEvent.aggregate_type,
+                   OutboxEvent.aggregate_id, OutboxEvent.payload, OutboxEvent.created_at)
+            .where(OutboxEvent.id.in_(list(attempts))).order_by(OutboxEvent.id))).all()
+    return [ClaimedEvent(event_id, type_, agg_type, agg_id, payload, created, attempts[event_id])
+            for event_id, type_, agg_type, agg_id, payload, created in rows]
+
+
+async def _deliver_leased(db: Database, name: str, consumer: Leased, batch: int,
+                          now: datetime, report: RelayReport) -> tuple[list[int], bool]:
+    """Claim a batch for a leased consumer, then run its handler on each event with no
+    transaction open, recording each outcome in its own short transaction."""
+    size = min(batch, consumer.batch)
+    events = await _lease(db, name, consumer, size, now)
+    delivered: list[int] = []
+    for event in events:
+        where = (OutboxDelivery.consumer == name, OutboxDelivery.event_id == event.id,
+                 OutboxDelivery.delivered_at.is_(None))
+        try:
+            await consumer.handler(event)
+        except Exception as exc:
+            report.failed += 1
+            permanent = isinstance(exc, PermanentFailure)
+            log.log(logging.ERROR if permanent else logging.WARNING,
+                    "outbox delivery failed%s", " permanently" if permanent else "",
+                    exc_info=True, extra={"consumer": name, "event_id": event.id,
+                                          "attempt": event.attempt})
+            delay = BACKOFF_MAX if permanent else backoff(event.attempt)
+            async with db.transaction() as session:
+                await session.execute(
+                    update(OutboxDelivery).where(*where)
+                    .values(last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                            next_attempt_at=max(now, utcnow()) + delay)
+                    .execution_options(synchronize_session=False))
+        else:
+            # Dying before this commits means the event is delivered again after the lease
+            # (the same event id, so a recognisable duplicate), never lost.
+            async with db.transaction() as session:
+                await session.execute(
+                    update(OutboxDelivery).where(*where)
+                    .values(delivered_at=max(now, utcnow()), last_error="")
+                    .execution_options(synchronize_session=False))
+            delivered.append(event.id)
+    report.delivered += len(delivered)
+    return delivered, len(events) >= size
 
 
 async def _publish(db: Database, consumers: Mapping[str, Consumer], event_ids: set[int],
@@ -200,7 +328,10 @@ async def relay_once(db: Database, consumers: Mapping[str, Consumer], *, batch: 
     for name, handler in consumers.items():
         async with db.transaction() as session:
             await _fan_out(session, db.dialect, name, batch, now)
-        delivered, was_full = await _deliver(db, name, handler, batch, now, report)
+        if isinstance(handler, Leased):
+            delivered, was_full = await _deliver_leased(db, name, handler, batch, now, report)
+        else:
+            delivered, was_full = await _deliver(db, name, handler, batch, now, report)
         touched.update(delivered)
         full = full or was_full
     report.published = await _publish(db, consumers, touched, batch, now)

@@ -28,6 +28,9 @@ class OrderEventType(StrEnum):
     RISK_HELD = "RISK_HELD"
     RISK_APPROVED = "RISK_APPROVED"
     RISK_REJECTED = "RISK_REJECTED"
+    FULFILLMENT_CREATED = "FULFILLMENT_CREATED"
+    FULFILLMENT_CANCELED = "FULFILLMENT_CANCELED"
+    FULFILLMENT_SHIPPED = "FULFILLMENT_SHIPPED"
 
 
 async def add_event(session: AsyncSession, order_id: int, type: OrderEventType, *,

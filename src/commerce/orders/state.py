@@ -71,7 +71,8 @@ FULFILLMENT_TRANSITIONS: Mapping[FulfillmentStatus, frozenset[FulfillmentStatus]
     FulfillmentStatus.PARTIALLY_FULFILLED: frozenset({FulfillmentStatus.PARTIALLY_FULFILLED,
                                                       FulfillmentStatus.FULFILLED}),
     FulfillmentStatus.FULFILLED: frozenset({FulfillmentStatus.DELIVERED}),
-    FulfillmentStatus.DELIVERED: frozenset(),
+    # A carrier EXCEPTION after delivery (damaged, wrong address) reopens the shipment.
+    FulfillmentStatus.DELIVERED: frozenset({FulfillmentStatus.FULFILLED}),
 }
 
 

@@ -39,6 +39,7 @@ class ReconcileReport:
     payments_failed: int
     events_retried: int
     events_failed: int
+    captures_retried: int = 0
 
 
 async def reconcile(db: Database, gateway: PaymentGateway, settings: Settings, *,
@@ -69,4 +70,8 @@ async def reconcile(db: Database, gateway: PaymentGateway, settings: Settings, *
         retried += 1
         if not await process_event(db, gateway, settings, row_id):
             events_failed += 1
-    return ReconcileReport(len(rows), failed, retried, events_failed)
+    from commerce.fulfillment.capture import retry_captures  # fulfilment imports payments
+
+    captures = await retry_captures(db, gateway, older_than=timedelta(
+        minutes=settings.reconcile_after_minutes), limit=limit)
+    return ReconcileReport(len(rows), failed, retried, events_failed, captures)

@@ -236,3 +236,39 @@ def delay_notice_due(state: TrackingState, *, promised: date | None, now: dateti
     if previous is not None and previous.eta == eta:
         return None
     return DelayNotice(eta, reason)
+
+
+# -- what the customer reads ------------------------------------------------------------------
+
+_STATUS_WORDS = {
+    TrackingStatus.SHIPPED: "Shipped",
+    TrackingStatus.IN_TRANSIT: "In transit",
+    TrackingStatus.DELAYED: "Delayed",
+    TrackingStatus.OUT_FOR_DELIVERY: "Out for delivery",
+    TrackingStatus.EXCEPTION: "Delivery problem",
+    TrackingStatus.DELIVERED: "Delivered",
+}
+
+_DELAY_WORDS = {
+    DelayReason.PROMISED_DATE_PASSED: "the promised delivery date has passed",
+    DelayReason.CARRIER_DELAYED: "the carrier reports a delay",
+    DelayReason.CARRIER_EXCEPTION: "the carrier reports a delivery problem",
+}
+
+
+def status_message(status: TrackingStatus, *, location: str | None = None,
+                   eta: date | None = None) -> str:
+    """One line for the order's tracking log: "In transit (Memphis, TN); expected
+    2026-12-03"."""
+    text = _STATUS_WORDS[status]
+    if location:
+        text += f" ({location})"
+    if eta is not None and status is not TrackingStatus.DELIVERED:
+        text += f"; expected {eta.isoformat()}"
+    return text
+
+
+def delay_message(notice: DelayNotice) -> str:
+    """The delay notice's line: why, and the new expected date or "unknown"."""
+    expected = notice.eta.isoformat() if notice.eta is not None else "unknown"
+    return f"Delayed: {_DELAY_WORDS[notice.reason]}; new expected delivery date: {expected}"

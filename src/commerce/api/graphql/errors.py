@@ -64,6 +64,11 @@ describe_values(ErrorCode, {
                                            "again later.",
     ErrorCode.ORDER_NOT_ACCEPTED: "The shop could not accept this order; any payment has "
                                   "been returned. Contact the shop.",
+    ErrorCode.WRONG_ITEM: "The scanned barcode is not the SKU of any item on this pick list: "
+                          "the wrong item was picked; put it back.",
+    ErrorCode.OVER_PICK: "More units of this item would be picked than the pick list asks "
+                         "for (perhaps scanned twice, or by two scanners); put the extra "
+                         "back.",
 })
 
 

@@ -25,6 +25,7 @@ from commerce.api.graphql.discounts import types as dt
 from commerce.api.graphql.drafts import types as drt
 from commerce.api.graphql.fraud import types as ft
 from commerce.api.graphql.fulfillment import shipments as sht
+from commerce.api.graphql.fulfillment import types as fft
 from commerce.api.graphql.inventory import types as it
 from commerce.api.graphql.orders import types as ot
 from commerce.api.graphql.payments import types as pt
@@ -204,6 +205,26 @@ class Loaders:
     def shipment_by_fulfillment_id(self) -> DataLoader[int, sht.Shipment | None]:
         return _one(self.reader, fulfillment.shipments_by_fulfillment_ids,
                     sht.Shipment.from_row)
+
+    @cached_property
+    def fulfillment_by_id(self) -> DataLoader[int, fft.Fulfillment | None]:
+        """Staff data: callers check MANAGE_FULFILLMENT (or reach it through an order)."""
+        return _one(self.reader, fulfillment.fulfillments_by_ids, fft.Fulfillment.from_row)
+
+    @cached_property
+    def fulfillments_by_order_id(self) -> DataLoader[int, list[fft.Fulfillment]]:
+        return _many(self.reader, fulfillment.fulfillments_by_order_ids,
+                     fft.Fulfillment.from_row)
+
+    @cached_property
+    def fulfillment_lines_by_fulfillment_id(self) -> DataLoader[int, list[Any]]:
+        """Rows: the line needs its fulfilment's order to find its order line."""
+        return _many(self.reader, fulfillment.lines_by_fulfillment_ids, _row)
+
+    @cached_property
+    def packages_by_fulfillment_id(self) -> DataLoader[int, list[fft.FulfillmentPackage]]:
+        return _many(self.reader, fulfillment.packages_by_fulfillment_ids,
+                     fft.FulfillmentPackage.from_row)
 
     @cached_property
     def events_by_shipment_id(self) -> DataLoader[int, list[sht.ShipmentEvent]]:

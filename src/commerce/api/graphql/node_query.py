@@ -54,6 +54,10 @@ class NodeQuery:
             if not await info.context.can(Permission.MANAGE_CUSTOMERS):
                 return None
             return await loaders.customer_by_id.load(pk)
+        if type_name == "Fulfillment":
+            if not await info.context.can(Permission.MANAGE_FULFILLMENT):
+                return None
+            return await loaders.fulfillment_by_id.load(pk)
         if type_name == "DraftOrder":
             return await draft_node(info, pk)
         return None

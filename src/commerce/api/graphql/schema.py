@@ -25,6 +25,9 @@ from commerce.api.graphql.drafts.mutations import DraftOrderMutation
 from commerce.api.graphql.drafts.queries import DraftOrdersQuery
 from commerce.api.graphql.fraud.mutations import FraudMutation
 from commerce.api.graphql.fraud.queries import FraudQuery
+from commerce.api.graphql.fulfillment.mutations import FulfillmentMutation
+from commerce.api.graphql.fulfillment.queries import FulfillmentQuery
+from commerce.api.graphql.fulfillment.tracking_mutations import ShipmentTrackingMutation
 from commerce.api.graphql.inventory.mutations import InventoryMutation
 from commerce.api.graphql.inventory.queries import InventoryQuery
 from commerce.api.graphql.node import Node
@@ -39,13 +42,15 @@ from commerce.api.graphql.subscriptions import Subscription
 
 Query = merge_types("Query", (NodeQuery, CatalogQuery, TaxonomyQuery, InventoryQuery,
                               AccountsQuery, CustomersQuery, OrdersQuery, CartQuery, ShippingQuery,
-                              DiscountQuery, DraftOrdersQuery, FraudQuery))
+                              DiscountQuery, DraftOrdersQuery, FraudQuery,
+                              FulfillmentQuery))
 
 
 Mutation = merge_types("Mutation", (CatalogMutation, InventoryMutation, AccountsMutation,
                                     CustomersMutation, CartMutation, CheckoutMutation,
                                     OrderMutation, ShippingMutation, DiscountMutation,
-                                    DraftOrderMutation, PaymentMutation, FraudMutation))
+                                    DraftOrderMutation, PaymentMutation, FraudMutation,
+                                    FulfillmentMutation, ShipmentTrackingMutation))
 
 # merge_types takes no description; set it on the merged definitions before the build.
 get_object_definition(Query, strict=True).description = (

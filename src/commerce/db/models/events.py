@@ -31,7 +31,9 @@ class OutboxDelivery(Base):
     The unique (consumer, event) pair is what makes a consumer see an event once: a relay
     creates the row before delivering, another relay creating it at the same moment finds
     it there, and the row (locked while its handler runs) records ``delivered_at`` in the
-    same transaction as the handler's own database effects.
+    same transaction as the handler's own database effects. A leased consumer's row (mail)
+    is instead held by pushing ``next_attempt_at`` past the time its handler may take, and
+    records ``delivered_at`` once the handler is done (``events.relay``).
     """
 
     __tablename__ = "outbox_deliveries"

@@ -26,6 +26,7 @@ from commerce.api.graphql.context import Info
 from commerce.api.graphql.descriptions import describe_values
 from commerce.api.graphql.fraud.types import OrderRisk
 from commerce.api.graphql.fulfillment.shipments import Shipment
+from commerce.api.graphql.fulfillment.types import Fulfillment
 from commerce.api.graphql.money import Money
 from commerce.api.graphql.node import Node
 from commerce.api.graphql.pagination import Connection
@@ -98,6 +99,13 @@ describe_values(OrderEventType, {
                                   "again.",
     OrderEventType.RISK_REJECTED: "Staff rejected an order held for fraud review; it was "
                                   "canceled and any payment returned.",
+    OrderEventType.FULFILLMENT_CREATED: "Staff created a pick list (fulfillment) from the "
+                                        "order's allocated stock (message: its number).",
+    OrderEventType.FULFILLMENT_CANCELED: "Staff canceled a fulfillment before it shipped; "
+                                         "its units may be fulfilled again.",
+    OrderEventType.FULFILLMENT_SHIPPED: "A fulfillment was handed to a carrier: its stock "
+                                        "left the warehouse (message: carrier and tracking "
+                                        "number).",
 })
 
 # Staff who may see who placed an order and who acted on it.
@@ -337,6 +345,15 @@ class Order(Node):
                                   "numbers, links and where each parcel is.")
     async def shipments(self, info: Info) -> list[Shipment]:
         return await info.context.loaders.shipments_by_order_id.load(self.pk)
+
+    @strawberry.field(description="The warehouse's fulfillments of the order (pick lists, "
+                                  "packing, shipping), first created first. Empty for anyone "
+                                  "but staff with MANAGE_FULFILLMENT or MANAGE_ORDERS.")
+    async def fulfillments(self, info: Info) -> list[Fulfillment]:
+        if not await can_any(info.context, Permission.MANAGE_FULFILLMENT,
+                             Permission.MANAGE_ORDERS):
+            return []
+        return await info.context.loaders.fulfillments_by_order_id.load(self.pk)
 
     @strawberry.field(description="The customer account; null for guest orders, and for anyone "
                                   "but staff with MANAGE_ORDERS or MANAGE_CUSTOMERS.")
