@@ -99,7 +99,7 @@ class _Reconnecting:
         self._on_change = on_change
         self._task = asyncio.create_task(self._run(), name=type(self).__name__)
         try:
-            await asyncio.wait_for(asyncio.shield(self.listening.wait()), START_WAIT_SECONDS)
+            await asyncio.wait_for(self.listening.wait(), START_WAIT_SECONDS)
         except TimeoutError:
             log.warning("%s is not subscribed yet; retrying in the background",
                         type(self).__name__)
