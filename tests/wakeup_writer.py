@@ -1,6 +1,6 @@
 """A second process for the wake-up tests: appends tracking entries for the given orders in
 one transaction, then commits it (or rolls it back with ``--rollback``). With ``--redis`` it
-runs a Redis wake-up source, as a server process does, so its commit is published.
+publishes its commits as a process serving no subscriptions does (``publishing_changes``).
 
     python -m tests.wakeup_writer DATABASE_URL ORDER_ID... [--rollback] [--redis URL --channel C]
 """
@@ -11,8 +11,9 @@ import argparse
 import asyncio
 
 from commerce.db.database import Database
+from commerce.settings import Settings
 from commerce.tracking.log import OrderTrackingEventType, record
-from commerce.tracking.wakeups import RedisWakeups
+from commerce.tracking.wakeups import publishing_changes
 
 
 class _RollBack(Exception):
@@ -21,24 +22,21 @@ class _RollBack(Exception):
 
 async def main(args: argparse.Namespace) -> None:
     db = Database(args.database_url)
-    source = RedisWakeups(args.redis, channel=args.channel) if args.redis else None
-    if source is not None:
-        await source.start(lambda _ids: None)
+    settings = Settings(database_url=args.database_url, redis_url=args.redis,
+                        redis_channel=args.channel or "commerce_order_tracking")
     try:
-        try:
-            async with db.transaction() as session:
-                for order_id in args.order_ids:
-                    await record(session, order_id, OrderTrackingEventType.ON_HOLD,
-                                 message="from another process")
-                if args.rollback:
-                    raise _RollBack
-        except _RollBack:
-            pass
+        async with publishing_changes(settings):
+            try:
+                async with db.transaction() as session:
+                    for order_id in args.order_ids:
+                        await record(session, order_id, OrderTrackingEventType.ON_HOLD,
+                                     message="from another process")
+                    if args.rollback:
+                        raise _RollBack
+            except _RollBack:
+                pass
     finally:
-        if source is not None:
-            await source.stop()
         await db.dispose()
-
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()

@@ -136,6 +136,13 @@ def _redis_url(raw: str) -> str:
     return value
 
 
+def _channel(raw: str) -> str:
+    value = raw.strip()
+    if not value or any(c.isspace() for c in value):
+        raise ValueError("expected a channel name without spaces")
+    return value
+
+
 # The secret the demo runs with; ``commerce serve`` refuses it unless COMMERCE_DEBUG is on.
 DEMO_SECRET_KEY = "insecure-demo-secret"
 
@@ -187,6 +194,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "sse_keepalive_seconds": _positive_float,
     "shutdown_grace_seconds": _positive_int,
     "redis_url": _redis_url,
+    "redis_channel": _channel,
     # Carrier tracking (issue 8).
     "carrier_webhook_secret": _csv,
     "delay_check_interval_seconds": _positive_int,
@@ -281,6 +289,9 @@ class Settings:
     # Cross-process wake-ups for live tracking: with a URL, Redis pub/sub tells every process
     # which orders changed; without, PostgreSQL's LISTEN/NOTIFY does (SQLite: in-process only).
     redis_url: str = ""
+    # The pub/sub channel; Redis channels span databases, so shops sharing a Redis server
+    # give each its own to avoid waking each other needlessly.
+    redis_channel: str = "commerce_order_tracking"
     # Carrier tracking webhooks (``POST /webhooks/carriers/{carrier}``) are verified with
     # this HMAC secret; comma-separated, several are accepted (while rotating). Unset: the
     # endpoint answers 503.

@@ -7,10 +7,12 @@ listens with the real source: LISTEN/NOTIFY on PostgreSQL, Redis pub/sub on 127.
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Collection
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from sqlalchemy import text
 
 from commerce.db.database import Database
 from commerce.settings import Settings
+from commerce.shared.clock import utcnow
 from commerce.tracking import wakeups
 from commerce.tracking.log import OrderTrackingEventType, record
 from commerce.tracking.wakeups import (
@@ -32,6 +35,7 @@ from commerce.tracking.wakeups import (
 )
 from tests.conftest import BACKEND
 from tests.customer_helpers import make_order
+from tests.shipment_factories import ship_order
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 ROOT = Path(__file__).resolve().parents[2]
@@ -245,6 +249,23 @@ async def test_an_unreachable_redis_never_fails_a_commit(
         await source.stop()
 
 
+async def test_with_redis_the_delay_sweep_of_the_cli_wakes_the_servers(
+        db: Database, settings: Settings, redis_source: Any, channel: str) -> None:
+    _, woken = redis_source
+    late = await ship_order(db, settings, shipped_at=utcnow() - timedelta(days=9),
+                            promised=(utcnow() - timedelta(days=2)).date())
+    env = {**os.environ, "COMMERCE_DATABASE_URL": settings.database_url,
+           "COMMERCE_SQLITE_DRIVER": settings.sqlite_driver,
+           "COMMERCE_REDIS_URL": REDIS_URL, "COMMERCE_REDIS_CHANNEL": channel}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "commerce", "shipments", "check-delays", env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()
+    assert "delay notices recorded 1" in out.decode()
+    await woken.until({late.order.pk})
+
+
 # -- choosing the source ----------------------------------------------------------------------
 
 
@@ -252,6 +273,7 @@ async def test_the_source_follows_the_settings_and_the_database(settings: Settin
                                                                 db: Database) -> None:
     with_redis = wakeup_source_for(settings.with_(redis_url=REDIS_URL), db)
     assert isinstance(with_redis, RedisWakeups) and with_redis.url == REDIS_URL
+    assert with_redis.channel == "commerce_order_tracking"
     await with_redis.stop()  # never started: closes its publisher
     plain = wakeup_source_for(settings, db)
     if BACKEND == "postgresql":

@@ -10,7 +10,8 @@ read. That is why neither source replays what it missed after reconnecting.
   for a rolled-back one); ``PostgresWakeups`` LISTENs on a dedicated asyncpg connection.
 - Redis (``COMMERCE_REDIS_URL`` set): ``RedisWakeups`` publishes the changed ids after each
   commit in this process (fire and forget: a slow or absent Redis never fails or delays a
-  commit) and subscribes for the other processes' messages.
+  commit) and subscribes for the other processes' messages on ``COMMERCE_REDIS_CHANNEL``.
+  Processes that serve no subscriptions only publish (``publishing_changes``).
 - SQLite: None. One process serves an embedded database, and its hub hears the in-process
   ``tracking.log`` listeners.
 
@@ -23,8 +24,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Collection
-from contextlib import suppress
+from collections.abc import AsyncIterator, Callable, Collection
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -177,36 +178,30 @@ class PostgresWakeups(_Reconnecting):
         self._changed(payload)
 
 
-class RedisWakeups(_Reconnecting):
-    """Redis pub/sub. Each message is ``<origin>:<ids>``; a process skips its own messages,
-    since its hub already heard the change in-process."""
+class RedisPublisher:
+    """Publishes this process's tracking commits to Redis, as ``<origin>:<ids>``. A commit
+    listener: the publish is scheduled and the commit returns at once (fire and forget), so
+    a slow or absent Redis never fails or delays a commit."""
 
-    def __init__(self, url: str, *, channel: str = CHANNEL, backoff: Backoff = Backoff(),
-                 check_seconds: float = 15.0) -> None:
-        super().__init__(backoff, check_seconds)
-        self.url = url
+    def __init__(self, url: str, *, channel: str = CHANNEL, origin: str = "") -> None:
         self.channel = channel
-        self.origin = uuid.uuid4().hex
-        # Publishing: short timeouts, so an unreachable Redis fails a publish quickly.
-        self._publisher = redis.Redis.from_url(url, socket_timeout=2,
-                                               socket_connect_timeout=2)
+        self.origin = origin or uuid.uuid4().hex
+        # Short timeouts, so an unreachable Redis fails a publish quickly.
+        self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._publishing: set[asyncio.Task[None]] = set()
 
-    async def start(self, on_change: OnChange) -> None:
+    def start(self) -> None:
         tracking_log.add_change_listener(self._committed)
-        await super().start(on_change)
 
     async def stop(self) -> None:
         tracking_log.remove_change_listener(self._committed)
-        await super().stop()
         if self._publishing:  # let publishes already under way finish, briefly
             await asyncio.wait(self._publishing, timeout=2)
         for task in list(self._publishing):
             task.cancel()
-        await self._publisher.aclose()
+        await self._client.aclose()
 
     def _committed(self, order_ids: Collection[int]) -> None:
-        """The commit listener: schedules the publish and returns at once."""
         if len(self._publishing) >= MAX_PENDING_PUBLISHES:
             log.warning("Redis is not keeping up; dropped a wake-up (the poll covers it)")
             return
@@ -221,10 +216,32 @@ class RedisWakeups(_Reconnecting):
     async def _publish(self, order_ids: list[int]) -> None:
         try:
             for payload in encode_order_ids(order_ids):
-                await self._publisher.publish(self.channel, f"{self.origin}:{payload}")
+                await self._client.publish(self.channel, f"{self.origin}:{payload}")
         except Exception as exc:
             log.warning("could not publish a wake-up to Redis (%s: %s)",
                         type(exc).__name__, exc)
+
+
+class RedisWakeups(_Reconnecting):
+    """Redis pub/sub: publishes this process's commits (``RedisPublisher``) and listens for
+    the others'. A process skips its own messages, since its hub already heard the change
+    in-process."""
+
+    def __init__(self, url: str, *, channel: str = CHANNEL, backoff: Backoff = Backoff(),
+                 check_seconds: float = 15.0) -> None:
+        super().__init__(backoff, check_seconds)
+        self.url = url
+        self.channel = channel
+        self.publisher = RedisPublisher(url, channel=channel)
+        self.origin = self.publisher.origin
+
+    async def start(self, on_change: OnChange) -> None:
+        self.publisher.start()
+        await super().start(on_change)
+
+    async def stop(self) -> None:
+        await super().stop()
+        await self.publisher.stop()
 
     async def _listen(self) -> None:
         client = redis.Redis.from_url(self.url, socket_connect_timeout=5,
@@ -266,7 +283,23 @@ def wakeup_source_for(settings: Settings, db: Database) -> WakeupSource | None:
     """Redis when ``COMMERCE_REDIS_URL`` is set, else LISTEN/NOTIFY on PostgreSQL, else
     None (SQLite: one process, in-process wake-ups only)."""
     if settings.redis_url:
-        return RedisWakeups(settings.redis_url)
+        return RedisWakeups(settings.redis_url, channel=settings.redis_channel)
     if db.dialect == "postgresql":
         return PostgresWakeups(asyncpg_dsn(db.url))
     return None
+
+
+@asynccontextmanager
+async def publishing_changes(settings: Settings) -> AsyncIterator[None]:
+    """For processes that change orders but serve no subscriptions (``commerce worker``,
+    ``commerce shipments check-delays``): with Redis configured, their tracking commits are
+    published while inside. (PostgreSQL's NOTIFY needs nothing: it rides the transaction.)"""
+    if not settings.redis_url:
+        yield
+        return
+    publisher = RedisPublisher(settings.redis_url, channel=settings.redis_channel)
+    publisher.start()
+    try:
+        yield
+    finally:
+        await publisher.stop()
