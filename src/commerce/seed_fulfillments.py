@@ -7,11 +7,16 @@ shipped with a carrier and a tracking number, then two are packed and waiting fo
 carrier, two are being picked (one half scanned), and one pick list was canceled and made
 again. Each order ships from the warehouse holding its first allocation; lines held in
 another warehouse stay to fulfil, so a few orders are partially fulfilled.
+
+Then the carriers report on the shipped parcels through the same service their webhooks
+use: about half are delivered, some are in transit or out for delivery, and one is
+delayed with a new expected date (which records a delay notice and its e-mail).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -27,8 +32,11 @@ from commerce.fulfillment import dispatch, rules, service
 from commerce.fulfillment.rules import Package
 from commerce.orders.state import OrderStatus, PaymentStatus
 from commerce.settings import Settings
+from commerce.shared.clock import utcnow
 from commerce.shared.errors import DomainError
 from commerce.shipping.carriers import Carrier
+from commerce.shipping.shipment_tracking import apply_tracking_event
+from commerce.shipping.tracking import TrackingStatus
 
 PACKED = 2
 PICKING = 2
@@ -90,7 +98,7 @@ async def seed_fulfillments(db: Database, settings: Settings, order_ids: Sequenc
     waiting = PACKED + PICKING
     shipping = candidates[:max(int((len(candidates) - waiting) * SHIPPED_SHARE), 0)]
     rest = candidates[len(shipping):len(shipping) + waiting]
-    shipped = 0
+    shipments: list[int] = []
     for n, (order_id, warehouse_id) in enumerate(shipping):
         try:
             fid = await service.create_fulfillment(db, order_id, warehouse_id, [],
@@ -105,9 +113,9 @@ async def seed_fulfillments(db: Database, settings: Settings, order_ids: Sequenc
         await _pick(db, fid, actor_id=staff_id)
         await service.pack(db, fid, [PARCEL], actor_id=staff_id)
         carrier, level = CARRIERS[n % len(CARRIERS)]
-        await dispatch.ship(db, fid, carrier, level, tracking_number(carrier, n + 1),
-                            actor_id=staff_id, capture_mode=settings.payment_capture)
-        shipped += 1
+        done = await dispatch.ship(db, fid, carrier, level, tracking_number(carrier, n + 1),
+                                   actor_id=staff_id, capture_mode=settings.payment_capture)
+        shipments.append(done.shipment_id)
     for n, (order_id, warehouse_id) in enumerate(rest):
         try:
             fid = await service.create_fulfillment(db, order_id, warehouse_id, [],
@@ -119,4 +127,32 @@ async def seed_fulfillments(db: Database, settings: Settings, order_ids: Sequenc
             await service.pack(db, fid, [PARCEL], actor_id=staff_id)
         else:
             await _pick(db, fid, actor_id=staff_id, half=n == PACKED)
-    return shipped
+    await _carrier_reports(db, shipments)
+    return len(shipments)
+
+
+# What the carriers report for the n-th shipment (cycling): the statuses in order.
+_JOURNEYS = (
+    (TrackingStatus.IN_TRANSIT, TrackingStatus.OUT_FOR_DELIVERY, TrackingStatus.DELIVERED),
+    (TrackingStatus.IN_TRANSIT, TrackingStatus.DELIVERED),
+    (TrackingStatus.IN_TRANSIT,),
+    (TrackingStatus.IN_TRANSIT, TrackingStatus.OUT_FOR_DELIVERY),
+)
+_LOCATIONS = ("Louisville, KY", "Memphis, TN", "Chicago, IL", "Newark, NJ")
+
+
+async def _carrier_reports(db: Database, shipments: Sequence[int]) -> None:
+    start = utcnow()
+    for n, shipment_id in enumerate(shipments):
+        journey: tuple[TrackingStatus, ...] = _JOURNEYS[n % len(_JOURNEYS)]
+        if n == 2:  # one parcel held up: the carrier gives a later date
+            journey = (TrackingStatus.IN_TRANSIT, TrackingStatus.DELAYED)
+        for step, status in enumerate(journey):
+            await apply_tracking_event(
+                db, shipment_id=shipment_id, external_id=f"demo-{shipment_id}-{step}",
+                status=status, occurred_at=start + timedelta(seconds=step + 1),
+                eta=(start + timedelta(days=4)).date()
+                if status is TrackingStatus.DELAYED else None,
+                location=_LOCATIONS[(n + step) % len(_LOCATIONS)],
+                message="Weather delay at the hub" if status is TrackingStatus.DELAYED
+                else "", now=start + timedelta(seconds=step + 1))

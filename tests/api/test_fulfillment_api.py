@@ -541,3 +541,23 @@ async def test_the_customer_does_not_see_the_warehouse(db: Database, settings: S
     body = await gql("query ($id: ID!) { fulfillment(id: $id) { id } }", {"id": fid},
                      token=token, expect_errors=True)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_canceling_the_order_cancels_its_open_pick_lists(
+        db: Database, settings: Settings, gql: GQL) -> None:
+    s = await setup(db, settings, warehouses=1)
+    picking = (await create(gql, s, [{"orderLineId": encode_id(
+        "OrderLine", await _line_pk(db, s.order.pk, s.sku_a)), "quantity": 1}]))
+    packed = await picked_and_packed(gql, s, [{"orderLineId": encode_id(
+        "OrderLine", await _line_pk(db, s.order.pk, s.sku_b)), "quantity": 1}])
+    _, admin = await user_with_token(db, "boss@example.com",
+                                     permissions=[Permission.MANAGE_ORDERS])
+    body = await gql("mutation ($id: ID!) { orderCancel(input: {id: $id}) { "
+                     "errors { code } } }", {"id": s.order.id}, token=admin)
+    assert body["data"]["orderCancel"]["errors"] == []
+    order = (await gql(ORDER, {"id": s.order.id}, token=admin))["data"]["node"]
+    assert sorted(f["status"] for f in order["fulfillments"]) == ["CANCELED", "CANCELED"]
+    assert await stock_of(db, s.a) == (10, 0)  # the order's allocation went back
+    refused = await ship(gql, s, packed)
+    assert refused["errors"][0]["code"] == "INVALID_STATE"
+    assert picking["errors"] == []

@@ -42,7 +42,13 @@ async def test_the_demo_has_fulfilments_in_every_state(db: Database,
                for x in shipments)
     assert {x.carrier for x in shipments} >= {"UPS", "USPS", "FEDEX", "DHL"}
     assert shipped_units == fulfilled > 0  # each tracked unit shipped left stock once
-    assert order_states["FULFILLED"] + order_states["PARTIALLY_FULFILLED"] == len(shipments)
+    assert (order_states["FULFILLED"] + order_states["PARTIALLY_FULFILLED"]
+            + order_states["DELIVERED"]) == len(shipments)
+    # The carriers reported: some delivered, some on the way, one delayed with a notice.
+    assert {x.status for x in shipments} >= {"DELIVERED", "IN_TRANSIT", "OUT_FOR_DELIVERY",
+                                             "DELAYED"}
+    assert order_states["DELIVERED"] > 0
+    assert steps["DELIVERED"] > 0 and steps["DELAYED"] == 1
     assert steps["SHIPPED"] == len(shipments)
     assert steps["PICKING"] == sum(statuses.values())
     assert await journal_balances(db)

