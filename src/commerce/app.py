@@ -1,4 +1,4 @@
-"""The ASGI application: ``/graphql`` (HTTP + WebSocket + GraphiQL), ``/webhooks/stripe``,
+"""The ASGI application: ``/graphql`` (HTTP + SSE + WebSocket + GraphiQL), ``/webhooks/stripe``,
 ``/webhooks/carriers/{carrier}``,
 ``/healthz``, ``/readyz``; its lifespan runs the outbox relay unless ``COMMERCE_RUN_WORKER``
 is off."""
@@ -28,6 +28,7 @@ from commerce.api.graphql.executor import Executor
 from commerce.api.graphql.http import GraphQLHTTPEndpoint
 from commerce.api.graphql.limits import Limits
 from commerce.api.graphql.schema import schema
+from commerce.api.graphql.sse import GraphQLSSEEndpoint
 from commerce.api.graphql.websocket import GraphQLWebSocket
 from commerce.api.packing_slips import PackingSlipEndpoint
 from commerce.api.webhooks import StripeWebhookEndpoint
@@ -37,6 +38,7 @@ from commerce.events.relay import Consumer, default_consumers
 from commerce.events.worker import RelayWorker
 from commerce.settings import Settings
 from commerce.tracking import hub as tracking_hub
+from commerce.tracking.wakeups import wakeup_source_for
 
 log = logging.getLogger("commerce.http")
 
@@ -110,12 +112,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         max_tokens=settings.max_tokens, introspection=settings.introspection,
         debug=settings.debug, cache_bytes=settings.document_cache_bytes,
     )
-    graphql_http = GraphQLHTTPEndpoint(executor, db, settings, client_ip)
+    graphql_sse = GraphQLSSEEndpoint(executor, db, settings, client_ip)
+    graphql_http = GraphQLHTTPEndpoint(executor, db, settings, client_ip,
+                                       event_stream=graphql_sse.handle)
     graphql_ws = GraphQLWebSocket(executor, db, settings, client_ip)
     stripe_webhook = StripeWebhookEndpoint(db, settings)
-    # Live tracking's fan-out, one per process (wake-up sources from other processes are
-    # attached with ``hub.attach``).
+    # Live tracking's fan-out, one per process, woken by this process's commits and, for
+    # other processes' commits, by LISTEN/NOTIFY on PostgreSQL or Redis when configured.
     hub = tracking_hub.from_settings(db, settings)
+    wakeups = wakeup_source_for(settings, db)
     carrier_webhook = CarrierWebhookEndpoint(db, settings)
     packing_slip = PackingSlipEndpoint(db, settings)
 
@@ -139,6 +144,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 worker.start()
             tracking_hub.register(hub)
             await hub.start()
+            if wakeups is not None:
+                await hub.attach(wakeups)
             yield
         finally:
             tracking_hub.unregister(hub)
@@ -160,7 +167,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID"],
+            # Last-Event-ID and X-Order-Token: a cross-origin SSE client resuming a stream.
+            allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID",
+                           "Last-Event-ID", "X-Order-Token"],
             expose_headers=["X-Request-ID"], max_age=600))
 
     app = Starlette(
@@ -181,6 +190,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.db = db
     app.state.executor = executor
+    app.state.sse = graphql_sse
     app.state.worker = worker
     app.state.tracking_hub = hub
     return app

@@ -94,10 +94,12 @@ async def _reconcile(settings: Settings, every: float | None) -> int:
 async def _check_delays(settings: Settings) -> int:
     from commerce.db.database import Database
     from commerce.shipping.shipment_tracking import check_delays
+    from commerce.tracking.wakeups import publishing_changes
 
     db = Database.from_settings(settings)
     try:
-        report = await check_delays(db)
+        async with publishing_changes(settings):
+            report = await check_delays(db)
     finally:
         await db.dispose()
     print(f"shipments checked {report.checked}; delay notices recorded {report.notified}",
@@ -109,27 +111,30 @@ async def _worker(settings: Settings, once: bool) -> int:
     from commerce.db.database import Database
     from commerce.events.relay import default_consumers
     from commerce.events.worker import RelayWorker
+    from commerce.tracking.wakeups import publishing_changes
 
     db = Database.from_settings(settings)
     worker = RelayWorker.from_settings(db, settings, default_consumers(db, settings))
     try:
-        if once:
-            report = await worker.run_once()
-            print(f"outbox events delivered {report.delivered} (failed {report.failed}); "
-                  f"published {report.published}", flush=True)
-            return 1 if report.failed else 0
-        print(f"commerce worker: relaying outbox events to {', '.join(worker.consumers)} "
-              f"(every {settings.relay_interval_ms} ms)", flush=True)
-        task = worker.start()
-        # SIGTERM (docker stop, systemd) and SIGINT stop it between or during deliveries; a
-        # delivery cut short rolls back and is made again by the next relay.
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, task.cancel)
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        print("commerce worker: stopped", flush=True)
-        return 0
+        # Its delay sweep records tracking entries: with Redis, servers hear of them at once.
+        async with publishing_changes(settings):
+            if once:
+                report = await worker.run_once()
+                print(f"outbox events delivered {report.delivered} (failed {report.failed}); "
+                      f"published {report.published}", flush=True)
+                return 1 if report.failed else 0
+            print(f"commerce worker: relaying outbox events to {', '.join(worker.consumers)} "
+                  f"(every {settings.relay_interval_ms} ms)", flush=True)
+            task = worker.start()
+            # SIGTERM (docker stop, systemd) and SIGINT stop it between or during deliveries; a
+            # delivery cut short rolls back and is made again by the next relay.
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, task.cancel)
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            print("commerce worker: stopped", flush=True)
+            return 0
     finally:
         await db.dispose()
 
@@ -163,11 +168,15 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
     # A WebSocket message is a request too: the same ceiling as an HTTP body (uvicorn
     # closes the socket with 1009 past it; its own default is 16 MiB).
     ws_max_size = settings.max_body_bytes
+    # On shutdown uvicorn closes sockets but waits for streaming HTTP responses (SSE) to
+    # end by themselves, which a subscription never does: past this grace they are cut,
+    # and an EventSource reconnects elsewhere with Last-Event-ID.
+    grace = settings.shutdown_grace_seconds
     if workers > 1:
         # Each worker process builds its own app from the environment.
         uvicorn.run("commerce.app:app_from_env", factory=True, host=host, port=port,
                     workers=workers, log_level="warning", ws_max_size=ws_max_size,
-                    proxy_headers=False)
+                    proxy_headers=False, timeout_graceful_shutdown=grace)
         return
     from commerce.app import create_app
     from commerce.runtime import tune_gc_for_serving
@@ -177,7 +186,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
     # The app applies COMMERCE_TRUSTED_PROXIES itself; uvicorn's copy would apply
     # FORWARDED_ALLOW_IPS first and make that setting moot.
     uvicorn.run(app, host=host, port=port, log_level="warning", ws_max_size=ws_max_size,
-                proxy_headers=False)
+                proxy_headers=False, timeout_graceful_shutdown=grace)
 
 
 async def _migrate(settings: Settings) -> None:

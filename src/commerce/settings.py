@@ -129,6 +129,20 @@ def _networks(raw: str) -> tuple[str, ...]:
     return tuple(str(ipaddress.ip_network(part, strict=False)) for part in _csv(raw))
 
 
+def _redis_url(raw: str) -> str:
+    value = raw.strip()
+    if value and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("expected a redis://, rediss:// or unix:// URL, or nothing")
+    return value
+
+
+def _channel(raw: str) -> str:
+    value = raw.strip()
+    if not value or any(c.isspace() for c in value):
+        raise ValueError("expected a channel name without spaces")
+    return value
+
+
 # The secret the demo runs with; ``commerce serve`` refuses it unless COMMERCE_DEBUG is on.
 DEMO_SECRET_KEY = "insecure-demo-secret"
 
@@ -179,6 +193,12 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "tracking_poll_seconds": _positive_float,
     "subscription_max_seconds": _positive_int,
     "tracking_queue_size": _positive_int,
+    # Live tracking transports and cross-process wake-ups (issue 8).
+    "max_sse_streams_per_client": _positive_int,
+    "sse_keepalive_seconds": _positive_float,
+    "shutdown_grace_seconds": _positive_int,
+    "redis_url": _redis_url,
+    "redis_channel": _channel,
     # Carrier tracking (issue 8).
     "carrier_webhook_secret": _csv,
     "delay_check_interval_seconds": _positive_int,
@@ -271,6 +291,20 @@ class Settings:
     # Entries one subscriber may have waiting; past that it is resynchronised from the
     # database (by version) instead of holding more memory.
     tracking_queue_size: int = 256
+    # GraphQL over SSE (issue 8): event streams one client address may hold open at once in
+    # one process (one more is refused with 429), and how often an idle stream sends a
+    # ``: ping`` comment so proxies and browsers keep it open.
+    max_sse_streams_per_client: int = 20
+    sse_keepalive_seconds: float = 15.0
+    # `commerce serve` on SIGTERM: open event streams (which never end by themselves) get
+    # this long to finish before they are cut and their clients reconnect elsewhere.
+    shutdown_grace_seconds: int = 10
+    # Cross-process wake-ups for live tracking: with a URL, Redis pub/sub tells every process
+    # which orders changed; without, PostgreSQL's LISTEN/NOTIFY does (SQLite: in-process only).
+    redis_url: str = ""
+    # The pub/sub channel; Redis channels span databases, so shops sharing a Redis server
+    # give each its own to avoid waking each other needlessly.
+    redis_channel: str = "commerce_order_tracking"
     # Carrier tracking webhooks (``POST /webhooks/carriers/{carrier}``) are verified with
     # this HMAC secret; comma-separated, several are accepted (while rotating). Unset: the
     # endpoint answers 503.

@@ -11,6 +11,11 @@ e-mail and later consumers read.
 After the transaction commits, the ids of the orders that changed are handed to the
 registered commit listeners (the live-subscription hub's wake-up); a lost wake-up only
 delays an update, because subscribers read the rows, never the wake-up.
+
+On PostgreSQL the same ids also go to other processes: one ``pg_notify`` per transaction,
+issued inside it just before it commits. NOTIFY is transactional, so the notice is delivered
+when (and only if) the change commits, never before its rows are visible
+(``tracking/wakeups.py`` listens).
 """
 
 from __future__ import annotations
@@ -21,17 +26,19 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import event, insert, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from commerce.db.models import Order, OrderTrackingEvent
 from commerce.events.outbox import emit
 from commerce.shared.clock import utcnow
+from commerce.tracking.wakeup_payload import CHANNEL, encode_order_ids
 
 log = logging.getLogger("commerce.tracking")
 
 _CHANGED = "commerce.tracking.changed"
+_NOTIFIED = "commerce.tracking.notified"
 
 TRACKING_EVENT = "order.tracking"
 """The outbox event type every tracking log entry is also written as."""
@@ -115,8 +122,26 @@ def placed_entry(session: AsyncSession, order_id: int, *, order_status: str,
     return row, event
 
 
+@event.listens_for(Session, "before_commit")
+def _notify_other_processes(session: Session) -> None:
+    """PostgreSQL: NOTIFY the changed orders in the committing transaction itself. Runs
+    again for a savepoint's release; ids already notified in this transaction are skipped
+    (an extra notice would only cost a read)."""
+    changed: set[int] | None = session.info.get(_CHANGED)
+    if not changed:
+        return
+    notified: set[int] = session.info.setdefault(_NOTIFIED, set())
+    pending = changed - notified
+    if not pending or session.get_bind().dialect.name != "postgresql":
+        return
+    for payload in encode_order_ids(pending):
+        session.execute(select(func.pg_notify(CHANNEL, payload)))
+    notified |= pending
+
+
 @event.listens_for(Session, "after_commit")
 def _notify_changed(session: Session) -> None:
+    session.info.pop(_NOTIFIED, None)
     changed = session.info.pop(_CHANGED, None)
     if changed:
         for listener in list(_listeners):
@@ -129,3 +154,4 @@ def _notify_changed(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_changed(session: Session, _previous_transaction: object) -> None:
     session.info.pop(_CHANGED, None)
+    session.info.pop(_NOTIFIED, None)

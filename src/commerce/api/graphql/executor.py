@@ -1,4 +1,4 @@
-"""The one GraphQL pipeline, for every transport (HTTP, WebSocket, and SSE later).
+"""The one GraphQL pipeline, for every transport (HTTP, WebSocket, Server-Sent Events).
 
 Parse and validate (cached), check the limits, coerce variables, execute, and present the
 errors: known failures keep their ``extensions.code``, anything unexpected is masked with the
@@ -215,15 +215,26 @@ class Executor:
             return plan
         return await self._execute(plan, context)
 
+    def operation_type(self, query: str, operation_name: str | None) -> OperationType | None:
+        """The kind of operation a request would run, or None when the document does not
+        resolve to one (the pipeline then answers with the request error). Lets a transport
+        pick its HTTP status before it starts streaming; the document is cached, so the
+        pipeline's own pass costs nothing more."""
+        prepared = self.prepare(query)
+        if prepared.errors or prepared.document is None:
+            return None
+        operation = get_operation_ast(prepared.document, operation_name)
+        return None if operation is None else operation.operation
+
     async def stream(self, query: str, variables: dict[str, Any] | None,
-                     operation_name: str | None, new_context: ContextFactory
-                     ) -> AsyncGenerator[Outcome, None]:
+                     operation_name: str | None, new_context: ContextFactory, *,
+                     allow_mutations: bool = True) -> AsyncGenerator[Outcome, None]:
         """Any operation, for long-lived transports: one outcome for a query or mutation,
         one per event for a subscription (the first is a request error when refused).
 
         Every outcome is computed with a context of its own, closed before it is yielded."""
         plan = self._plan(query, variables, operation_name, subscriptions=True,
-                          mutations=True)
+                          mutations=allow_mutations)
         if isinstance(plan, Outcome):
             yield plan
             return

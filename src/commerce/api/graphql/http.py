@@ -10,12 +10,13 @@
   chunked body, by counting while reading, so no more than the limit is ever read; a GET
   query string over ``MAX_QUERY_STRING_BYTES`` is 414 (send long documents with POST).
 - Browsers asking for HTML get GraphiQL when it is enabled.
+- ``Accept: text/event-stream`` (GraphQL over Server-Sent Events) goes to ``sse.py``.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -30,6 +31,7 @@ from commerce.settings import Settings
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
+EVENT_STREAM = "text/event-stream"
 # Proxies and CDNs commonly refuse longer URLs anyway.
 MAX_QUERY_STRING_BYTES = 32 * 1024
 
@@ -61,14 +63,11 @@ def _error_body(message: str, code: str) -> dict[str, Any]:
     return {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
-def negotiate(accept: str | None) -> str | None:
-    """Pick the response media type from an Accept header, or None when nothing fits."""
-    if accept is None or not accept.strip():
-        return JSON
-    candidates: list[tuple[float, int, int, str]] = []
-    for order, part in enumerate(accept.split(",")):
+def _accepted(accept: str) -> list[tuple[str, float]]:
+    """The Accept header's media ranges (lower case) with their q values, in order."""
+    ranges: list[tuple[str, float]] = []
+    for part in accept.split(","):
         media, *params = (p.strip() for p in part.split(";"))
-        media = media.lower()
         q = 1.0
         for param in params:
             key, _, value = param.partition("=")
@@ -77,6 +76,30 @@ def negotiate(accept: str | None) -> str | None:
                     q = float(value)
                 except ValueError:
                     q = 0.0
+        ranges.append((media.lower(), q))
+    return ranges
+
+
+def wants_event_stream(accept: str | None) -> bool:
+    """The client names ``text/event-stream`` and likes no JSON type better (a bare
+    ``*/*`` does not count: a GraphQL-over-HTTP client gets JSON)."""
+    if not accept:
+        return False
+    stream = json = 0.0
+    for media, q in _accepted(accept):
+        if media == EVENT_STREAM:
+            stream = max(stream, q)
+        elif media in {GRAPHQL_RESPONSE, JSON}:
+            json = max(json, q)
+    return stream > 0 and stream >= json
+
+
+def negotiate(accept: str | None) -> str | None:
+    """Pick the response media type from an Accept header, or None when nothing fits."""
+    if accept is None or not accept.strip():
+        return JSON
+    candidates: list[tuple[float, int, int, str]] = []
+    for order, (media, q) in enumerate(_accepted(accept)):
         if q <= 0:
             continue
         if media == GRAPHQL_RESPONSE:
@@ -137,13 +160,55 @@ def _validate_params(params: dict[str, Any]) -> tuple[str, dict[str, Any] | None
     return query, variables, operation_name
 
 
+class Refused(Exception):
+    """The request cannot run: answered with ``status`` and a JSON ``errors`` body."""
+
+    def __init__(self, status: int, message: str, code: str,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.headers = headers
+
+    def response(self, media_type: str) -> Response:
+        return _json_response(_error_body(str(self), self.code), self.status, media_type,
+                              self.headers)
+
+
+async def request_params(request: Request, max_body_bytes: int
+                         ) -> tuple[str, dict[str, Any] | None, str | None]:
+    """``query``, ``variables`` and ``operationName`` from a POST JSON body or GET URL
+    parameters; ``Refused`` (400, 413, 414, 415) when they cannot be read."""
+    try:
+        if request.method == "POST":
+            content_type = request.headers.get("content-type", "")
+            if content_type.split(";")[0].strip().lower() != JSON:
+                raise Refused(415, "send the request as application/json", "BAD_REQUEST")
+            params = _params_from_json(await read_body(request, max_body_bytes))
+        else:
+            if len(request.scope.get("query_string", b"")) > MAX_QUERY_STRING_BYTES:
+                raise Refused(414, f"the query string is longer than {MAX_QUERY_STRING_BYTES} "
+                                   "bytes: send the document with POST", "REQUEST_TOO_LARGE")
+            params = _params_from_query_string(request)
+        return _validate_params(params)
+    except BodyTooLarge:
+        raise Refused(413, f"the body is larger than {max_body_bytes} bytes",
+                      "REQUEST_TOO_LARGE") from None
+    except BadRequest as exc:
+        raise Refused(400, str(exc), "BAD_REQUEST") from None
+
+
 class GraphQLHTTPEndpoint:
     def __init__(self, executor: Executor, db: Database, settings: Settings,
-                 client_ip: Callable[[Request], str]) -> None:
+                 client_ip: Callable[[Request], str], *,
+                 event_stream: Callable[[Request], Awaitable[Response]] | None = None
+                 ) -> None:
         self.executor = executor
         self.db = db
         self.settings = settings
         self.client_ip = client_ip
+        # Answers ``Accept: text/event-stream`` requests (the SSE transport, ``sse.py``).
+        self.event_stream = event_stream
 
     async def handle(self, request: Request) -> Response:
         if request.method == "GET" and self.settings.graphiql and wants_html(request):
@@ -151,33 +216,19 @@ class GraphQLHTTPEndpoint:
         if request.method not in {"GET", "POST"}:
             return _json_response({"errors": [{"message": "use GET or POST"}]}, 405, JSON,
                                   {"Allow": "GET, POST"})
+        if self.event_stream is not None and wants_event_stream(request.headers.get("accept")):
+            return await self.event_stream(request)
         media_type = negotiate(request.headers.get("accept"))
         if media_type is None:
             return _json_response(
                 {"errors": [{"message": f"cannot answer in any type the Accept header names; "
-                                        f"use {GRAPHQL_RESPONSE} or {JSON}"}]}, 406, JSON)
+                                        f"use {GRAPHQL_RESPONSE}, {JSON} or "
+                                        f"text/event-stream"}]}, 406, JSON)
         try:
-            if request.method == "POST":
-                content_type = request.headers.get("content-type", "")
-                if content_type.split(";")[0].strip().lower() != JSON:
-                    return _json_response(
-                        _error_body("send the request as application/json", "BAD_REQUEST"),
-                        415, media_type)
-                params = _params_from_json(
-                    await read_body(request, self.settings.max_body_bytes))
-            else:
-                if len(request.scope.get("query_string", b"")) > MAX_QUERY_STRING_BYTES:
-                    return _json_response(_error_body(
-                        f"the query string is longer than {MAX_QUERY_STRING_BYTES} bytes: "
-                        "send the document with POST", "REQUEST_TOO_LARGE"), 414, media_type)
-                params = _params_from_query_string(request)
-            query, variables, operation_name = _validate_params(params)
-        except BodyTooLarge:
-            return _json_response(_error_body(
-                f"the body is larger than {self.settings.max_body_bytes} bytes",
-                "REQUEST_TOO_LARGE"), 413, media_type)
-        except BadRequest as exc:
-            return _json_response(_error_body(str(exc), "BAD_REQUEST"), 400, media_type)
+            query, variables, operation_name = await request_params(
+                request, self.settings.max_body_bytes)
+        except Refused as refused:
+            return refused.response(media_type)
 
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         context = Context(
@@ -196,3 +247,4 @@ class GraphQLHTTPEndpoint:
             return _json_response(outcome.body(), 405, media_type, {"Allow": "POST"})
         status = 400 if outcome.request_error and media_type == GRAPHQL_RESPONSE else 200
         return _json_response(outcome.body(), status, media_type)
+
