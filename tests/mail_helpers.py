@@ -105,7 +105,8 @@ async def make_shipped_order(db: Database, settings: Settings, *,
                              email_address: str = "ann@example.com",
                              shop: Shop | None = None, tracking_number: str = "1Z999AA10123456784"
                              ) -> TrackedOrder:
-    """A placed order (two units at 12.50) with one UPS shipment (no tracking entries)."""
+    """A placed order (two units at 12.50) with one UPS shipment (tracking: only the
+    checkout's PLACED entry)."""
     shop = shop or await make_shop(db)
     variant = await make_variant(db, shop, price=1250, stock=10)
     placed = await place_order(db, settings, shop, {variant: 2}, email=email_address)
@@ -135,10 +136,13 @@ async def record_entries(db: Database, order: TrackedOrder,
                          entries: list[tuple[OrderTrackingEventType, dict[str, Any], str]]
                          ) -> None:
     """Each entry in its own transaction (as the real flows do); shipping news name the
-    order's shipment."""
+    order's shipment. PLACED is skipped: the checkout that placed the order recorded it
+    (version 1), and an order is placed once."""
     shipping = {OrderTrackingEventType.SHIPPED, OrderTrackingEventType.DELAYED,
                 OrderTrackingEventType.DELIVERED, OrderTrackingEventType.IN_TRANSIT}
     for type_, data, message in entries:
+        if type_ is OrderTrackingEventType.PLACED:
+            continue
         async with db.transaction() as s:
             await record(s, order.placed.pk, type_, data=data, message=message,
                          shipment_id=order.shipment_id if type_ in shipping else None)

@@ -37,6 +37,8 @@ from commerce.db.shop_currency import ensure_shop_currency
 from commerce.events.relay import Consumer, default_consumers
 from commerce.events.worker import RelayWorker
 from commerce.settings import Settings
+from commerce.tracking import hub as tracking_hub
+from commerce.tracking.wakeups import wakeup_source_for
 
 log = logging.getLogger("commerce.http")
 
@@ -115,6 +117,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                                        event_stream=graphql_sse.handle)
     graphql_ws = GraphQLWebSocket(executor, db, settings, client_ip)
     stripe_webhook = StripeWebhookEndpoint(db, settings)
+    # Live tracking's fan-out, one per process, woken by this process's commits and, for
+    # other processes' commits, by LISTEN/NOTIFY on PostgreSQL or Redis when configured.
+    hub = tracking_hub.from_settings(db, settings)
+    wakeups = wakeup_source_for(settings, db)
     carrier_webhook = CarrierWebhookEndpoint(db, settings)
     packing_slip = PackingSlipEndpoint(db, settings)
 
@@ -136,8 +142,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             await ensure_shop_currency(db, settings.currency)
             if worker is not None:
                 worker.start()
+            tracking_hub.register(hub)
+            await hub.start()
+            if wakeups is not None:
+                await hub.attach(wakeups)
             yield
         finally:
+            tracking_hub.unregister(hub)
+            await hub.stop()
             if worker is not None:
                 await worker.stop()
             if database is None:
@@ -180,6 +192,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.executor = executor
     app.state.sse = graphql_sse
     app.state.worker = worker
+    app.state.tracking_hub = hub
     return app
 
 

@@ -189,6 +189,10 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "run_worker": _bool,
     "outbox_retention_days": _positive_int,
     "relay_interval_ms": _positive_int,
+    # Live order tracking (issue 8).
+    "tracking_poll_seconds": _positive_float,
+    "subscription_max_seconds": _positive_int,
+    "tracking_queue_size": _positive_int,
     # Live tracking transports and cross-process wake-ups (issue 8).
     "max_sse_streams_per_client": _positive_int,
     "sse_keepalive_seconds": _positive_float,
@@ -278,6 +282,15 @@ class Settings:
     # How often an idle relay looks for new events (commits in the same process wake it
     # at once).
     relay_interval_ms: int = 1000
+    # Live tracking (issue 8). The hub re-reads the tracking log this often even without a
+    # wake-up, so a lost wake-up (or another process's change with no broker) only delays.
+    tracking_poll_seconds: float = 2.0
+    # A tracking subscription ends after this long (a socket held forever is a resource
+    # anyone could keep); the client resubscribes with ``sinceVersion`` and misses nothing.
+    subscription_max_seconds: int = 4 * 3600
+    # Entries one subscriber may have waiting; past that it is resynchronised from the
+    # database (by version) instead of holding more memory.
+    tracking_queue_size: int = 256
     # GraphQL over SSE (issue 8): event streams one client address may hold open at once in
     # one process (one more is refused with 429), and how often an idle stream sends a
     # ``: ping`` comment so proxies and browsers keep it open.

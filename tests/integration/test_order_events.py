@@ -119,7 +119,8 @@ async def test_stock_allocated_and_released_by_orders_and_the_cart_completed_are
 
     events = await outbox.new()
     assert sorted(e.type for e in events) == ["cart.completed", "order.placed",
-                                              "order.risk_assessed", "stock.allocated"]
+                                              "order.risk_assessed", "order.tracking",
+                                              "stock.allocated"]
     allocated = next(e.payload for e in events if e.type == "stock.allocated")
     assert (allocated["variant_id"], allocated["sku"], allocated["allocated_delta"],
             allocated["allocated_after"], allocated["quantity_after"], allocated["order_id"]) \

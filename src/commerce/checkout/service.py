@@ -34,6 +34,7 @@ from commerce.db.models import (
     OrderAllocation,
     OrderLine,
     OrderRisk,
+    OrderTrackingEvent,
     Payment,
 )
 from commerce.events.outbox import emit_many
@@ -55,6 +56,7 @@ from commerce.shared.addresses import AddressData, clean_address
 from commerce.shared.clock import utcnow
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError, Problems
+from commerce.tracking.log import placed_entry
 
 # What checkoutComplete takes without a card gateway; CARD goes through checkoutPaymentCreate.
 PAYMENT_METHODS = ("BANK_TRANSFER", "CASH_ON_DELIVERY")
@@ -156,6 +158,11 @@ async def place_order(session: AsyncSession, cart: Cart, lines: list[QuoteLine],
     INSUFFICIENT_STOCK) and the caller's transaction rolls back."""
     order_id, token, line_ids = await _insert_order(session, cart, q, method, viewer,
                                                     settings, now, _ip(client_address))
+    # First, so that what placing records next (payment, hold) follows PLACED in the log.
+    entry, tracked = placed_entry(session, order_id, order_status="OPEN", occurred_at=now,
+                                  message="Order placed")
+    await session.execute(insert(OrderTrackingEvent).values(**entry))
+    await emit_many(session, [tracked])  # queued only: the outbox is one INSERT at commit
     await _allocate(session, order_id, cart.id, lines, line_ids, viewer, now)
     if q.discount is not None:
         await _use_discount(session, q, order_id, cart.email or "")
@@ -328,6 +335,7 @@ async def _insert_order(session: AsyncSession, cart: Cart, q: Quote, payment_met
         search_text="", client_address=client_address,
         shipping_key=shipping_key(cart.shipping_address),
         created_at=now, updated_at=now,
+        tracking_version=1,  # its PLACED entry, inserted by place_order
     ).returning(Order.id))).scalar_one()
     priced = {p.key: p for p in b.lines}
     inserted = await session.execute(

@@ -25,6 +25,8 @@ from commerce.payments.gateway import PaymentGateway
 from commerce.shared.clock import utcnow
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError
+from commerce.tracking.changes import RELEASED_MESSAGE
+from commerce.tracking.log import OrderTrackingEventType, record
 
 MAX_NOTE = 5000
 
@@ -69,6 +71,8 @@ async def approve(db: Database, order_id: int, *, actor_id: int | None,
         before = OrderStatus(order.status)
         if before is OrderStatus.ON_HOLD:
             order.status = order_transition(before, OrderStatus.OPEN).value
+            await record(session, order_id, OrderTrackingEventType.RELEASED,
+                         message=RELEASED_MESSAGE)
         await add_event(session, order_id, OrderEventType.RISK_APPROVED, actor_id=actor_id,
                         message=text, data={"score": risk.score, "level": risk.level,
                                             "from": before.value, "to": order.status})

@@ -58,6 +58,8 @@ from commerce.orders.events import OrderEventType, add_event
 from commerce.orders.state import OrderStatus, order_transition
 from commerce.payments.gateway import PaymentGateway
 from commerce.settings import Settings
+from commerce.tracking.changes import ON_HOLD_MESSAGE
+from commerce.tracking.log import OrderTrackingEventType, record
 
 # How many recent orders make "the shop's average order value": enough to be stable, few
 # enough to read from the (created_at, id) index in a blink.
@@ -297,6 +299,8 @@ async def screen_new_order(session: AsyncSession, order_id: int, *, settings: Se
                                  else "High fraud risk: held until canceled"),
                         data={"score": assessment.score, "level": assessment.level.value,
                               "from": order.status, "to": held.value})
+        await record(session, order_id, OrderTrackingEventType.ON_HOLD, occurred_at=now,
+                     message=ON_HOLD_MESSAGE)
     await emit(session, "order.risk_assessed", "Order", order_id, {
         "order_id": order_id, "score": assessment.score, "level": assessment.level.value,
         "status": status, "currency": order.currency, "total": order.total})

@@ -32,6 +32,8 @@ from commerce.payments.service import MAX_REFERENCE, record_payment
 from commerce.shared.clock import utcnow
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError
+from commerce.tracking.changes import CANCELED_MESSAGE, ON_HOLD_MESSAGE, RELEASED_MESSAGE
+from commerce.tracking.log import OrderTrackingEventType, record
 
 MAX_NOTE = 5000
 
@@ -93,6 +95,8 @@ async def cancel_order(db: Database, order_id: int, *, actor_id: int | None,
                               "fulfillments_canceled": len(picks),
                               "discount_code_returned": order.discount_code
                               if returned_uses else None, **back})
+        await record(session, order_id, OrderTrackingEventType.CANCELED,
+                     message=CANCELED_MESSAGE)
         await emit(session, "order.canceled", "Order", order_id, {
             "order_id": order_id, "currency": order.currency, "total": order.total,
             "amount_paid": order.amount_paid,
@@ -157,6 +161,10 @@ async def _change_status(db: Database, order_id: int, target: OrderStatus, *,
             raise _invalid(exc) from None
         await add_event(session, order_id, OrderEventType.STATUS_CHANGED, actor_id=actor_id,
                         message=message, data={"from": current.value, "to": target.value})
+        held = target is OrderStatus.ON_HOLD
+        await record(session, order_id,
+                     OrderTrackingEventType.ON_HOLD if held else OrderTrackingEventType.RELEASED,
+                     message=ON_HOLD_MESSAGE if held else RELEASED_MESSAGE)
         await emit(session, "order.status_changed", "Order", order_id, {
             "order_id": order_id, "from": current.value, "to": target.value,
             "currency": order.currency, "total": order.total})

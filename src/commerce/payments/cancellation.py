@@ -29,6 +29,8 @@ from commerce.payments.rules import TransactionKind
 from commerce.payments.service import GATEWAY as MANUAL
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError
+from commerce.tracking.changes import REFUNDED_MESSAGE
+from commerce.tracking.log import OrderTrackingEventType, record
 
 OWED_REASON = "order canceled: refund owed"
 REFUND_REASON = "order canceled"
@@ -128,6 +130,8 @@ async def _owed(session: AsyncSession, order: Order, payment: Payment, txn_id: i
                     data={"amount": amount, "currency": payment.currency,
                           "payment_id": payment.id, "owed": True,
                           "amount_paid": totals.paid, "amount_refunded": totals.refunded})
+    await record(session, order.id, OrderTrackingEventType.REFUNDED,
+                 message=REFUNDED_MESSAGE, data={"amount": amount, "currency": payment.currency})
     await emit(session, "payment.refunded", "Order", order.id, {
         "order_id": order.id, "payment_id": payment.id, "transaction_id": txn_id,
         "gateway": MANUAL, "method": payment.method, "amount": amount,

@@ -12,6 +12,8 @@ from commerce.db.models import Order, PaymentTransaction
 from commerce.db.upsert import insert_for
 from commerce.payments import rules
 from commerce.payments.rules import Movement, Totals, TransactionKind, TransactionStatus
+from commerce.tracking.changes import PAYMENT_CONFIRMED_MESSAGE, payment_confirmed
+from commerce.tracking.log import OrderTrackingEventType, record
 
 
 async def movements(session: AsyncSession, *, order_id: int | None = None,
@@ -29,10 +31,19 @@ async def movements(session: AsyncSession, *, order_id: int | None = None,
 
 
 async def sync_order(session: AsyncSession, order: Order) -> Totals:
-    """Recompute the order's cached amount paid and payment status from its transactions."""
+    """Recompute the order's cached amount paid and payment status from its transactions;
+    when that confirms the order's payment, its tracking log says so (every money path
+    comes through here, so each confirmation is recorded once, in its transaction)."""
     totals = rules.totals(await movements(session, order_id=order.id))
+    before = order.payment_status
     order.amount_paid = totals.paid
     order.payment_status = rules.order_payment_status(order.total, totals).value
+    if payment_confirmed(before, order.payment_status):
+        await record(session, order.id, OrderTrackingEventType.PAYMENT_CONFIRMED,
+                     message=PAYMENT_CONFIRMED_MESSAGE,
+                     data={"payment_status": order.payment_status,
+                           "amount": totals.paid or totals.authorized,
+                           "currency": order.currency})
     return totals
 
 

@@ -30,6 +30,8 @@ from commerce.payments.rules import (
 )
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError
+from commerce.tracking.changes import REFUNDED_MESSAGE
+from commerce.tracking.log import OrderTrackingEventType, record
 
 GATEWAY = "manual"
 MAX_REFERENCE = 255
@@ -219,6 +221,9 @@ async def refund_payment(db: Database, payment_id: int, *, amount: int, reason: 
                                 data={"amount": amount, "currency": payment.currency,
                                       "payment_id": payment_id, "amount_paid": totals.paid,
                                       "amount_refunded": totals.refunded})
+                await record(session, order_id, OrderTrackingEventType.REFUNDED,
+                             message=REFUNDED_MESSAGE,
+                             data={"amount": amount, "currency": payment.currency})
                 await emit(session, "payment.refunded", "Order", order_id, {
                     "order_id": order_id, "payment_id": payment_id, "transaction_id": txn_id,
                     "gateway": GATEWAY, "method": payment.method, "amount": amount,

@@ -29,6 +29,8 @@ from commerce.payments.records import add_transaction, movements, sync_order
 from commerce.payments.rules import TransactionKind, TransactionStatus
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError
+from commerce.tracking.changes import REFUNDED_MESSAGE
+from commerce.tracking.log import OrderTrackingEventType, record
 
 _HISTORY = {TransactionKind.CAPTURE: OrderEventType.PAYMENT_CAPTURED,
             TransactionKind.VOID: OrderEventType.PAYMENT_VOIDED,
@@ -94,6 +96,10 @@ async def record_effects(session: AsyncSession, payment: Payment, order: Order |
                         data={"amount": amount, "currency": payment.currency,
                               "payment_id": payment.id, **(extra or {}), **amounts})
         payload.update(amounts, order_payment_status=order.payment_status)
+        if kind is TransactionKind.REFUND:
+            await record(session, order_id, OrderTrackingEventType.REFUNDED,
+                         message=REFUNDED_MESSAGE,
+                         data={"amount": amount, "currency": payment.currency})
         await emit(session, _OUTBOX[kind], "Order", order_id, payload)
     else:
         await emit(session, _OUTBOX[kind], "Payment", payment.id, payload)

@@ -31,6 +31,8 @@ from commerce.payments.settlement import settle_refund
 from commerce.settings import Settings
 from commerce.shared.clock import utcnow
 from commerce.shared.errors import DomainError
+from commerce.tracking.changes import ON_HOLD_MESSAGE, RELEASED_MESSAGE
+from commerce.tracking.log import OrderTrackingEventType, record
 
 log = logging.getLogger("commerce.webhooks")
 
@@ -204,6 +206,8 @@ async def apply_dispute(db: Database, dispute: DisputeInfo) -> None:
             held = order.status == OrderStatus.OPEN.value
             if held:
                 order.status = OrderStatus.ON_HOLD.value
+                await record(session, order.id, OrderTrackingEventType.ON_HOLD,
+                             message=ON_HOLD_MESSAGE)
             await add_transaction(
                 session, payment_id=payment.id, order_id=order.id,
                 kind=TransactionKind.CHARGEBACK, amount=dispute.amount,
@@ -229,6 +233,8 @@ async def apply_dispute(db: Database, dispute: DisputeInfo) -> None:
                 and order.status == OrderStatus.ON_HOLD.value:
             order.status = OrderStatus.OPEN.value
             released = True
+            await record(session, order.id, OrderTrackingEventType.RELEASED,
+                         message=RELEASED_MESSAGE)
         totals = await sync_order(session, order)
         await add_event(session, order.id, OrderEventType.DISPUTE_CLOSED, actor_id=None,
                         message="Dispute lost: the money was taken back" if lost

@@ -101,6 +101,27 @@ async def record(session: AsyncSession, order_id: int, type: OrderTrackingEventT
     return version
 
 
+def placed_entry(session: AsyncSession, order_id: int, *, order_status: str,
+                 occurred_at: datetime, message: str = "",
+                 data: dict[str, Any] | None = None
+                 ) -> tuple[dict[str, Any], tuple[str, str, int, dict[str, Any]]]:
+    """The PLACED entry (version 1) of an order inserted with ``tracking_version=1``: the
+    row's values and its outbox event, for the caller to insert with the order's other rows
+    and to queue with its other events. Checkout is the hottest write path, so it pays one
+    INSERT for its entry instead of ``record``'s UPDATE + INSERT (the order row is new and
+    locked by its transaction, so nobody can have bumped the counter)."""
+    body = data or {}
+    row = {"order_id": order_id, "version": 1, "type": OrderTrackingEventType.PLACED.value,
+           "shipment_id": None, "message": message, "order_status": order_status,
+           "data": body, "occurred_at": occurred_at}
+    event = (TRACKING_EVENT, "order", order_id, {
+        "order_id": order_id, "version": 1, "type": OrderTrackingEventType.PLACED.value,
+        "shipment_id": None, "message": message, "order_status": order_status,
+        "occurred_at": occurred_at.isoformat(), "data": body})
+    session.info.setdefault(_CHANGED, set()).add(order_id)
+    return row, event
+
+
 @event.listens_for(Session, "before_commit")
 def _notify_other_processes(session: Session) -> None:
     """PostgreSQL: NOTIFY the changed orders in the committing transaction itself. Runs

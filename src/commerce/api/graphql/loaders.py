@@ -42,6 +42,8 @@ from commerce.inventory import queries as inventory
 from commerce.orders import queries as orders
 from commerce.payments import queries as payments
 from commerce.shipping import queries as shipping
+from commerce.tracking import queries as tracking
+from commerce.tracking.stream import Entry
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -191,6 +193,11 @@ class Loaders:
     def risk_by_order_id(self) -> DataLoader[int, ft.OrderRisk | None]:
         """Staff data: ``Order.risk`` asks for MANAGE_ORDERS before it loads."""
         return _one(self.reader, fraud.risks_by_order_ids, ft.OrderRisk.from_row)
+
+    @cached_property
+    def tracking_events_by_order_id(self) -> DataLoader[int, list[Entry]]:
+        """Each order's tracking log, oldest first (reach it only through a visible order)."""
+        return _many(self.reader, tracking.events_by_order_ids, Entry.from_row)
 
     @cached_property
     def shipment_by_id(self) -> DataLoader[int, sht.Shipment | None]:

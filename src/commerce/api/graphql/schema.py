@@ -38,7 +38,8 @@ from commerce.api.graphql.payments.mutations import PaymentMutation
 from commerce.api.graphql.scalars import SCALARS
 from commerce.api.graphql.shipping.mutations import ShippingMutation
 from commerce.api.graphql.shipping.queries import ShippingQuery
-from commerce.api.graphql.subscriptions import Subscription
+from commerce.api.graphql.subscriptions import HeartbeatSubscription
+from commerce.api.graphql.tracking.subscriptions import TrackingSubscription
 
 Query = merge_types("Query", (NodeQuery, CatalogQuery, TaxonomyQuery, InventoryQuery,
                               AccountsQuery, CustomersQuery, OrdersQuery, CartQuery, ShippingQuery,
@@ -52,10 +53,15 @@ Mutation = merge_types("Mutation", (CatalogMutation, InventoryMutation, Accounts
                                     DraftOrderMutation, PaymentMutation, FraudMutation,
                                     FulfillmentMutation, ShipmentTrackingMutation))
 
+Subscription = merge_types("Subscription", (HeartbeatSubscription, TrackingSubscription))
+
 # merge_types takes no description; set it on the merged definitions before the build.
 get_object_definition(Query, strict=True).description = (
     "Reads. Storefront fields are public; fields marked with a permission need a staff "
     "token holding it, and owned data (carts, orders, addresses) is visible only to its owner.")
+get_object_definition(Subscription, strict=True).description = (
+    "Live updates, over WebSocket at /graphql (graphql-transport-ws and graphql-ws). Every "
+    "subscription ends by itself after a bounded time; subscribe again to go on.")
 get_object_definition(Mutation, strict=True).description = (
     "Writes. Each takes one `input` and returns a payload whose `errors` list expected "
     "failures; authentication and permission failures are top-level errors with "

@@ -26,7 +26,7 @@ def heartbeat_beats(interval_seconds: int, count: int | None) -> int:
 
 
 @strawberry.type(description="Live updates, served over WebSocket at /graphql.")
-class Subscription:
+class HeartbeatSubscription:
     @strawberry.subscription(description=(
         "The server time every `intervalSeconds` (1-60): a connectivity check for WebSocket "
         "clients. Ends after `count` beats, and at the latest after an hour's worth "

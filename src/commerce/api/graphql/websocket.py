@@ -68,13 +68,26 @@ class SocketSession:
                 return raw
         return None
 
+    def order_token(self) -> str | None:
+        """A guest's order token from ``connection_init`` (``{"orderToken": "..."}``): it
+        lets the socket follow that one order's tracking."""
+        params = self.connection_params
+        if isinstance(params, dict):
+            raw = params.get("orderToken")
+            if isinstance(raw, str) and 0 < len(raw) <= 200:
+                return raw
+        return None
+
     def context_factory(self, request_id: str) -> Any:
         authorization = self.operation_authorization()
+
+        order_token = self.order_token()
 
         def new_context(long_lived: bool) -> Context:
             return Context(settings=self.settings, db=self.db,
                            reader=self.db.reader(hold=not long_lived), request_id=request_id,
-                           client_ip=self.client_ip, authorization=authorization)
+                           client_ip=self.client_ip, authorization=authorization,
+                           order_token=order_token)
 
         return new_context
 

@@ -33,6 +33,7 @@ from commerce.api.graphql.pagination import Connection
 from commerce.api.graphql.payments.types import Payment
 from commerce.api.graphql.permissions import can_any
 from commerce.api.graphql.prefetch import children, load_all, now_or_later
+from commerce.api.graphql.tracking.types import OrderTrackingEvent
 from commerce.orders.events import OrderEventType
 from commerce.orders.state import FulfillmentStatus, OrderStatus, PaymentStatus
 from commerce.payments.rules import Movement, Totals, TransactionKind, amount_due, totals
@@ -340,6 +341,13 @@ class Order(Node):
         if not await info.context.can(Permission.MANAGE_ORDERS):
             return None
         return await info.context.loaders.risk_by_order_id.load(self.pk)
+
+    @strawberry.field(description="The order's tracking log, oldest first (version 1, PLACED, "
+                                  "first): what its customer sees. `orderTracking` streams "
+                                  "the same entries live.")
+    async def tracking_events(self, info: Info) -> list[OrderTrackingEvent]:
+        entries = await info.context.loaders.tracking_events_by_order_id.load(self.pk)
+        return [OrderTrackingEvent.of(e, parent=self) for e in entries]
 
     @strawberry.field(description="The order's shipments, first shipped first, with tracking "
                                   "numbers, links and where each parcel is.")
