@@ -17,7 +17,10 @@ DELIVERED, the newest EXCEPTION, the newest ETA) and derives ``status`` from the
   event without an ETA keeps the one known.
 
 SHIPPED is our own status (the shipment was created with its carrier and tracking number);
-carriers report only ``CARRIER_STATUSES``. There is no LABEL_CREATED: a shipment exists here
+carriers report only ``CARRIER_STATUSES``, and any carrier event replaces SHIPPED whatever its
+time: a clerk often enters the tracking number after the carrier has already scanned the
+parcel at pickup, and the carrier's clock is not ours. (SHIPPED is the bottom of the order,
+so the fold stays commutative.) There is no LABEL_CREATED: a shipment exists here
 only once it has been handed to the carrier.
 
 Promised date. A shipping method promises ``max_delivery_days`` BUSINESS days (Monday to
@@ -147,7 +150,8 @@ def apply_event(current: TrackingState | None, event: TrackingObservation) -> Tr
     status = TrackingStatus(event.status)
     if current is None:
         current = TrackingState(status, at)
-    elif (at, _RANK[status]) > (current.latest_at, _RANK[current.latest_status]):
+    elif (current.latest_status is TrackingStatus.SHIPPED
+          or (at, _RANK[status]) > (current.latest_at, _RANK[current.latest_status])):
         current = replace(current, latest_status=status, latest_at=at)
     if status is TrackingStatus.DELIVERED:
         current = replace(current, delivered_at=_later(current.delivered_at, at))
