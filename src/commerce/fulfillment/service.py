@@ -212,11 +212,16 @@ async def scan_item(db: Database, fulfillment_id: int, barcode: str, quantity: i
                 .execution_options(synchronize_session=False))).first()
             if picked is not None:
                 return
-        wanted = sum(line.quantity for line in lines)
+        # Read again for the message: another scanner may have picked meanwhile.
+        now_picked = (await session.execute(
+            select(FulfillmentLine.quantity, FulfillmentLine.quantity_picked)
+            .where(FulfillmentLine.id.in_([line.id for line in lines])))).all()
+        wanted = sum(r.quantity for r in now_picked)
+        done = sum(r.quantity_picked for r in now_picked)
         raise DomainError.one(ErrorCode.OVER_PICK,
-                              f"the list asks for {wanted} of {code} and that many (or all "
-                              f"but fewer than {quantity}) are already picked; put the extra "
-                              "back", ["barcode"])
+                              f"the list asks for {wanted} of {code} and {done} are picked: "
+                              f"{quantity} more would be too many; put the extra back",
+                              ["barcode"])
 
 
 async def pack(db: Database, fulfillment_id: int, packages: Sequence[Package], *,
