@@ -60,8 +60,10 @@ get_object_definition(Query, strict=True).description = (
     "Reads. Storefront fields are public; fields marked with a permission need a staff "
     "token holding it, and owned data (carts, orders, addresses) is visible only to its owner.")
 get_object_definition(Subscription, strict=True).description = (
-    "Live updates, over WebSocket at /graphql (graphql-transport-ws and graphql-ws). Every "
-    "subscription ends by itself after a bounded time; subscribe again to go on.")
+    "Live updates at /graphql, over WebSocket (graphql-transport-ws and graphql-ws) or "
+    "Server-Sent Events (graphql-sse, distinct connections: `Accept: text/event-stream`). "
+    "Every subscription ends by itself after a bounded time; subscribe again to go on "
+    "(tracking resumes with `sinceVersion` or `Last-Event-ID`).")
 get_object_definition(Mutation, strict=True).description = (
     "Writes. Each takes one `input` and returns a payload whose `errors` list expected "
     "failures; authentication and permission failures are top-level errors with "

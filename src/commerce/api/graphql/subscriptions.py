@@ -25,7 +25,7 @@ def heartbeat_beats(interval_seconds: int, count: int | None) -> int:
     return most if count is None else max(min(count, most), 0)
 
 
-@strawberry.type(description="Live updates, served over WebSocket at /graphql.")
+@strawberry.type(description="Live updates at /graphql over WebSocket or Server-Sent Events.")
 class HeartbeatSubscription:
     @strawberry.subscription(description=(
         "The server time every `intervalSeconds` (1-60): a connectivity check for WebSocket "
