@@ -75,3 +75,13 @@ def test_a_stream_resumes_from_since_version_else_from_a_numeric_last_event_id()
     assert resume_version(None, None) is None
     for garbage in ("", "abc", "7.5", "-1", "1e3", "9" * 13):
         assert resume_version(None, garbage) is None  # a fresh stream, with a snapshot
+
+
+def test_the_api_enum_lists_every_tracking_log_type_plus_snapshot() -> None:
+    # The API enum is declared by hand (for its descriptions); a log type missing from it
+    # would crash every stream that meets such an entry.
+    from commerce.api.graphql.tracking.types import TrackingEventType
+    from commerce.tracking.log import OrderTrackingEventType
+
+    assert {t.value for t in TrackingEventType} == (
+        {t.value for t in OrderTrackingEventType} | {"SNAPSHOT"})
