@@ -27,6 +27,7 @@ from commerce.shared.ids import encode_id
 from tests.account_helpers import user_with_token
 from tests.conftest import BACKEND
 from tests.customer_helpers import make_order
+from tests.redis_helpers import REDIS_URL, requires_redis
 from tests.serve_process import commerce_serve
 
 
@@ -115,10 +116,10 @@ async def _sse_events(host: str, token: str, order_gid: str, count: int,
         return received
 
 
-@pytest.mark.parametrize("broker", ["notify", "redis"])
+@pytest.mark.parametrize("broker", ["notify", pytest.param("redis", marks=requires_redis)])
 async def test_a_subscriber_on_one_process_sees_changes_made_through_another(
         broker: str, settings: Settings, db: Database) -> None:
-    redis_url = "redis://127.0.0.1:6379/0" if broker == "redis" else ""
+    redis_url = REDIS_URL if broker == "redis" else ""
     _, token = await user_with_token(db, f"staff-{uuid.uuid4().hex[:6]}@example.com",
                                      superuser=True)
     order_gid = encode_id("Order", await make_order(db, None, 1000))

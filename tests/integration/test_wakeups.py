@@ -35,9 +35,9 @@ from commerce.tracking.wakeups import (
 )
 from tests.conftest import BACKEND
 from tests.customer_helpers import make_order
+from tests.redis_helpers import REDIS_URL, requires_redis
 from tests.shipment_factories import ship_order
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 ROOT = Path(__file__).resolve().parents[2]
 QUICK = Backoff(first=0.05, most=0.5)
 
@@ -184,6 +184,7 @@ async def test_the_listener_reconnects_after_losing_its_connection(
 # -- Redis pub/sub ----------------------------------------------------------------------------
 
 
+@requires_redis
 async def test_with_redis_a_change_in_another_process_wakes_this_one(
         db: Database, orders: list[int], redis_source: Any, channel: str) -> None:
     _, woken = redis_source
@@ -192,6 +193,7 @@ async def test_with_redis_a_change_in_another_process_wakes_this_one(
     assert woken.ids == {orders[0], orders[1]}
 
 
+@requires_redis
 async def test_with_redis_a_rolled_back_change_wakes_nobody(
         db: Database, orders: list[int], redis_source: Any, channel: str) -> None:
     _, woken = redis_source
@@ -201,6 +203,7 @@ async def test_with_redis_a_rolled_back_change_wakes_nobody(
     assert orders[0] not in woken.ids
 
 
+@requires_redis
 async def test_with_redis_a_process_skips_its_own_messages(
         db: Database, orders: list[int], redis_source: Any, channel: str) -> None:
     _, woken_own = redis_source
@@ -218,6 +221,7 @@ async def test_with_redis_a_process_skips_its_own_messages(
         await other.stop()
 
 
+@requires_redis
 async def test_with_redis_the_subscriber_reconnects_after_losing_its_connection(
         db: Database, orders: list[int], redis_source: Any, channel: str) -> None:
     source, woken = redis_source
@@ -249,6 +253,7 @@ async def test_an_unreachable_redis_never_fails_a_commit(
         await source.stop()
 
 
+@requires_redis
 async def test_with_redis_the_delay_sweep_of_the_cli_wakes_the_servers(
         db: Database, settings: Settings, redis_source: Any, channel: str) -> None:
     _, woken = redis_source
