@@ -15,8 +15,11 @@ runs in-process), then:
    the number of subscriptions.
 3. For ``--duration`` seconds a staff client changes random orders through the API
    (``orderHold`` / ``orderRelease`` in turn, ``--rate`` changes a second) while the catalog
-   listing benchmark loads the same server (``bench/catalog.py``'s generator, concurrency
-   ``--catalog-concurrency``).
+   listing benchmark runs beside (``bench/catalog.py``'s generator, concurrency
+   ``--catalog-concurrency``; a comma-separated list runs one phase per value on the same
+   open subscriptions). ``--catalog-server same`` (default) loads the subscription server
+   itself; ``separate`` starts a second server process on the same database and loads that
+   one, as a deployment with more than one process would route catalog traffic.
 4. Latency of each delivered entry = when the client received it - the entry's
    ``occurredAt`` (stamped in the changing transaction just before its commit; one machine,
    one clock). It prints p50/p99/max, deliveries expected vs received, and the catalog's
@@ -24,7 +27,8 @@ runs in-process), then:
 
     python bench/subscriptions.py [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
                                   [--subscriptions 5000] [--orders 500] [--clients 2]
-                                  [--duration 15] [--rate 20] [--catalog-concurrency 4]
+                                  [--duration 15] [--rate 20] [--catalog-concurrency 1,4,16]
+                                  [--catalog-server same|separate]
 """
 
 from __future__ import annotations
@@ -80,8 +84,8 @@ CONNECT_AT_ONCE = 100  # handshakes in flight per client process
 
 
 async def _client(url: str, targets: list[tuple[str, str]]) -> None:
-    """Subscribe to every (order id, order token); print READY; on STOP (stdin) print what
-    arrived and exit."""
+    """Subscribe to every (order id, order token) and print how many are ready; on each
+    REPORT (stdin) print what arrived since the last one; exit at end of input."""
     import websockets
 
     latencies: list[float] = []
@@ -123,9 +127,13 @@ async def _client(url: str, targets: list[tuple[str, str]]) -> None:
     tasks = [asyncio.create_task(follow(o, t)) for o, t in targets]
     await all_ready.wait()
     print(json.dumps({"ready": ready, "errors": errors[:5]}), flush=True)
-    await asyncio.to_thread(sys.stdin.readline)  # STOP
-    print(json.dumps({"latencies_ms": latencies, "errors": len(errors),
-                      "error_samples": errors[:5]}), flush=True)
+    # One REPORT per phase: what arrived since the last one; EOF (the driver is done) ends.
+    reported = 0
+    while (await asyncio.to_thread(sys.stdin.readline)).strip() == "REPORT":
+        print(json.dumps({"latencies_ms": latencies, "errors": len(errors) - reported,
+                          "error_samples": errors[reported:reported + 5]}), flush=True)
+        latencies = []
+        reported = len(errors)
     for task in tasks:
         task.cancel()
     os._exit(0)  # thousands of sockets: no orderly close needed
@@ -167,10 +175,10 @@ async def _staff_token(base: str) -> str:
     return token
 
 
-async def _changes(base: str, token: str, orders: list[str], seconds: float,
+async def _changes(base: str, token: str, orders: list[str], held: set[str], seconds: float,
                    rate: float) -> int:
-    """Hold and release random orders at ``rate`` a second; returns the changes made."""
-    held: set[str] = set()
+    """Hold and release random orders at ``rate`` a second (``held``: those on hold, kept
+    across phases); returns the changes made."""
     made = 0
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
@@ -196,7 +204,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path,
-                   generator: str) -> dict[str, Any]:
+                   generator: str) -> list[dict[str, Any]]:
     started = time.perf_counter()
     asyncio.run(_prepare(url))
     orders = asyncio.run(_add_orders(url, args.orders))
@@ -204,6 +212,7 @@ def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path,
           f"{time.perf_counter() - started:.1f} s")
     server = Server(url, tmp / f"server-{label.split()[0].lower()}.log")
     clients: list[subprocess.Popen[str]] = []
+    catalog_server: Server | None = None
     try:
         server.wait_ready()
         pid = server.process.pid
@@ -240,51 +249,77 @@ def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path,
         body_file, wrk_script = tmp / "body.json", tmp / "listing.lua"
         body_file.write_bytes(body)
         wrk_script.write_text(WRK_SCRIPT % body.decode())
-        catalog: dict[str, Any] = {}
-
-        def catalog_load() -> None:
-            catalog.update(_load(generator, f"{server.url}/graphql", body_file, wrk_script,
-                                 args.catalog_concurrency, args.duration))
-
-        beside = threading.Thread(target=catalog_load)
-        if args.catalog_concurrency:
-            beside.start()
+        catalog_url = f"{server.url}/graphql"
+        if args.catalog_server == "separate":
+            # A second process on the same database: its own event loop and core time, as
+            # a multi-process deployment would serve catalog traffic.
+            catalog_server = Server(url, tmp / f"catalog-{label.split()[0].lower()}.log")
+            catalog_server.wait_ready()
+            catalog_url = f"{catalog_server.url}/graphql"
+            httpx.post(catalog_url, json={"query": LISTING_QUERY}, timeout=30)
         token = asyncio.run(_staff_token(server.url))
-        made = asyncio.run(_changes(server.url, token, [o for o, _ in orders], args.duration,
-                                    args.rate))
-        if args.catalog_concurrency:
-            beside.join()
-        time.sleep(1)  # the last deliveries
-        latencies: list[float] = []
-        errors = 0
-        for client in clients:
-            assert client.stdin is not None and client.stdout is not None
-            client.stdin.write("STOP\n")
-            client.stdin.flush()
-            result = json.loads(client.stdout.readline())
-            latencies += result["latencies_ms"]
-            errors += result["errors"]
-            if result["error_samples"]:
-                print("client errors:", result["error_samples"])
         watchers = args.subscriptions / len(orders)
-        outcome = {
-            "database": label, "subscriptions": ready, "kib_per_subscription": per_sub / 1024,
-            "changes": made, "expected": round(made * watchers), "delivered": len(latencies),
-            "p50_ms": statistics.median(latencies) if latencies else float("nan"),
-            "p99_ms": _percentile(latencies, 0.99), "max_ms": max(latencies, default=0.0),
-            "errors": errors, "catalog_rps": catalog.get("requests", 0) / args.duration,
-            "catalog_p99_ms": catalog.get("p99_ms", float("nan")),
-        }
-        print(f"{made} changes in {args.duration} s, {len(latencies)} deliveries (expected "
-              f"{outcome['expected']}), latency p50 {outcome['p50_ms']:.1f} ms, p99 "
-              f"{outcome['p99_ms']:.1f} ms, max {outcome['max_ms']:.1f} ms, errors {errors}; "
-              f"catalog beside: {outcome['catalog_rps']:.1f} req/s, p99 "
-              f"{outcome['catalog_p99_ms']:.1f} ms")
-        return outcome
+        held: set[str] = set()
+        outcomes: list[dict[str, Any]] = []
+        for concurrency in args.catalog_concurrency:
+            catalog: dict[str, Any] = {}
+
+            def catalog_load(concurrency: int = concurrency,
+                             catalog: dict[str, Any] = catalog) -> None:
+                catalog.update(_load(generator, catalog_url, body_file, wrk_script,
+                                     concurrency, args.duration))
+
+            beside = threading.Thread(target=catalog_load)
+            if concurrency:
+                beside.start()
+            made = asyncio.run(_changes(server.url, token, [o for o, _ in orders], held,
+                                        args.duration, args.rate))
+            if concurrency:
+                beside.join()
+            time.sleep(1)  # the last deliveries
+            latencies: list[float] = []
+            errors = 0
+            for client in clients:
+                assert client.stdin is not None and client.stdout is not None
+                client.stdin.write("REPORT\n")
+                client.stdin.flush()
+                result = json.loads(client.stdout.readline())
+                latencies += result["latencies_ms"]
+                errors += result["errors"]
+                if result["error_samples"]:
+                    print("client errors:", result["error_samples"])
+            beside_label = (f"{args.catalog_server} process, concurrency {concurrency}"
+                            if concurrency else "none")
+            outcome = {
+                "database": label, "catalog": beside_label, "subscriptions": ready,
+                "kib_per_subscription": per_sub / 1024, "changes": made,
+                "expected": round(made * watchers), "delivered": len(latencies),
+                "p50_ms": statistics.median(latencies) if latencies else float("nan"),
+                "p99_ms": _percentile(latencies, 0.99), "max_ms": max(latencies, default=0.0),
+                "errors": errors, "catalog_rps": catalog.get("requests", 0) / args.duration,
+                "catalog_p99_ms": catalog.get("p99_ms", float("nan")),
+            }
+            print(f"catalog beside: {beside_label}: {made} changes in {args.duration} s, "
+                  f"{len(latencies)} deliveries (expected {outcome['expected']}), latency p50 "
+                  f"{outcome['p50_ms']:.1f} ms, p99 {outcome['p99_ms']:.1f} ms, max "
+                  f"{outcome['max_ms']:.1f} ms, errors {errors}; catalog "
+                  f"{outcome['catalog_rps']:.1f} req/s, p99 {outcome['catalog_p99_ms']:.1f} ms",
+                  flush=True)
+            outcomes.append(outcome)
+        return outcomes
     finally:
         for client in clients:
             client.kill()
+        if catalog_server is not None:
+            catalog_server.stop()
         server.stop()
+
+
+def _concurrencies(text: str) -> list[int]:
+    values = [int(part) for part in text.split(",") if part.strip()]
+    if not values or any(v < 0 for v in values):
+        raise argparse.ArgumentTypeError("whole numbers >= 0, comma-separated")
+    return values
 
 
 def _arguments() -> argparse.Namespace:
@@ -298,8 +333,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=2, help="client processes")
     parser.add_argument("--duration", type=int, default=15, help="seconds of changes")
     parser.add_argument("--rate", type=float, default=20, help="order changes per second")
-    parser.add_argument("--catalog-concurrency", type=int, default=4,
-                        help="catalog listing load beside (0: none)")
+    parser.add_argument("--catalog-concurrency", type=_concurrencies, default=[4],
+                        help="catalog listing load beside (0: none); a comma-separated "
+                             "list runs one phase per value on the same subscriptions")
+    parser.add_argument("--catalog-server", choices=["same", "separate"], default="same",
+                        help="the catalog load hits the subscription server (same) or a "
+                             "second server process on the same database (separate)")
     parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
     return parser.parse_args()
 
@@ -320,13 +359,14 @@ def main() -> int:
     print(f"machine: {_machine()}")
     print(f"{args.subscriptions} subscriptions on {args.orders} orders from {args.clients} "
           f"client processes; {args.rate:g} changes/s for {args.duration} s; catalog "
-          f"listing at concurrency {args.catalog_concurrency} ({generator}) beside")
+          f"listing at concurrency {args.catalog_concurrency} ({generator}) beside, on the "
+          f"{args.catalog_server} server process")
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="commerce-bench-") as tmp_name:
         tmp = Path(tmp_name)
         if not args.no_sqlite:
             url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
-            outcomes.append(bench_database("SQLite", url, args, tmp, generator))
+            outcomes += bench_database("SQLite", url, args, tmp, generator)
         if args.postgres:
             url = make_url(args.postgres).set(database=BENCH_DATABASE).render_as_string(
                 hide_password=False)
@@ -335,15 +375,16 @@ def main() -> int:
             asyncio.run(_admin(args.postgres, f'CREATE DATABASE "{BENCH_DATABASE}"'))
             try:
                 label = f"PostgreSQL {asyncio.run(_postgres_version(url))}"
-                outcomes.append(bench_database(label, url, args, tmp, generator))
+                outcomes += bench_database(label, url, args, tmp, generator)
             finally:
                 asyncio.run(_admin(args.postgres,
                                    f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-    print("\n| database | subscriptions | KiB/subscription | changes | delivered/expected | "
-          "p50 ms | p99 ms | max ms | catalog req/s (p99 ms) | errors |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| database | catalog beside | subscriptions | KiB/subscription | changes | "
+          "delivered/expected | p50 ms | p99 ms | max ms | catalog req/s (p99 ms) | errors |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for o in outcomes:
-        print(f"| {o['database']} | {o['subscriptions']} | {o['kib_per_subscription']:.1f} | "
+        print(f"| {o['database']} | {o['catalog']} | {o['subscriptions']} | "
+              f"{o['kib_per_subscription']:.1f} | "
               f"{o['changes']} | {o['delivered']}/{o['expected']} | {o['p50_ms']:.1f} | "
               f"{o['p99_ms']:.1f} | {o['max_ms']:.1f} | {o['catalog_rps']:.1f} "
               f"({o['catalog_p99_ms']:.1f}) | {o['errors']} |")

@@ -172,11 +172,13 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
     # end by themselves, which a subscription never does: past this grace they are cut,
     # and an EventSource reconnects elsewhere with Last-Event-ID.
     grace = settings.shutdown_grace_seconds
+    deflate = settings.ws_per_message_deflate
     if workers > 1:
         # Each worker process builds its own app from the environment.
         uvicorn.run("commerce.app:app_from_env", factory=True, host=host, port=port,
                     workers=workers, log_level="warning", ws_max_size=ws_max_size,
-                    proxy_headers=False, timeout_graceful_shutdown=grace)
+                    ws_per_message_deflate=deflate, proxy_headers=False,
+                    timeout_graceful_shutdown=grace)
         return
     from commerce.app import create_app
     from commerce.runtime import tune_gc_for_serving
@@ -186,7 +188,8 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
     # The app applies COMMERCE_TRUSTED_PROXIES itself; uvicorn's copy would apply
     # FORWARDED_ALLOW_IPS first and make that setting moot.
     uvicorn.run(app, host=host, port=port, log_level="warning", ws_max_size=ws_max_size,
-                proxy_headers=False, timeout_graceful_shutdown=grace)
+                ws_per_message_deflate=deflate, proxy_headers=False,
+                timeout_graceful_shutdown=grace)
 
 
 async def _migrate(settings: Settings) -> None:

@@ -172,6 +172,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "document_cache_bytes": _positive_int,
     "max_subscriptions_per_connection": _positive_int,
     "ws_connection_init_timeout_seconds": _positive_float,
+    "ws_per_message_deflate": _bool,
     # Access: trusted proxies, login limits, secret key (issue 6 §3).
     "trusted_proxies": _networks,
     "login_max_attempts_per_account": _positive_int,
@@ -249,6 +250,10 @@ class Settings:
     max_subscriptions_per_connection: int = 20
     # A socket that has not sent connection_init by then is closed (4408).
     ws_connection_init_timeout_seconds: float = 10.0
+    # WebSocket compression (permessage-deflate) when a client offers it. Off by default:
+    # its zlib state costs ~45 KiB per socket (half of an idle tracking subscription's
+    # memory, bench/README.md) to shrink messages of a few hundred bytes.
+    ws_per_message_deflate: bool = False
     # Access (issue 6 §3). Peers whose X-Forwarded-For is believed (see app.py); loopback by
     # default, so a local reverse proxy works and nobody else can claim another address.
     trusted_proxies: tuple[str, ...] = ("127.0.0.0/8", "::1/128")

@@ -163,3 +163,31 @@ async def test_a_stream_ends_after_its_time(db: Database, settings: Settings,
     got = [e async for e in follow_order(idle_hub, db, order, 0, max_seconds=0.2)]
     assert [(e.version, e.type) for e in got] == [(1, "PLACED")]
     assert idle_hub.subscriber_count == 0
+
+
+async def test_the_hub_holds_one_connection_only_while_anyone_listens(
+        db: Database, settings: Settings) -> None:
+    """The run loop reads on a connection of its own (no pool checkout per read) while
+    there are subscribers, and gives it back when the last one leaves."""
+    [order] = await orders(db, settings, 1)
+    hub = Hub(db, poll_seconds=30)
+    await hub.start()
+    try:
+        stream = Collector(follow_order(hub, db, order, None, max_seconds=30))
+        assert await stream.wait_for(1) == [(1, "SNAPSHOT")]
+        await hold_order(db, order, actor_id=None)
+        assert await stream.wait_for(2) == [(1, "SNAPSHOT"), (2, "ON_HOLD")]
+        held = hub._held
+        assert held is not None
+        await release_order(db, order, actor_id=None)
+        assert await stream.wait_for(3) == [(1, "SNAPSHOT"), (2, "ON_HOLD"), (3, "RELEASED")]
+        assert hub._held is held  # the same connection for the next read
+        await stream.stop()
+        for _ in range(500):  # the run loop lets go on its next turn
+            if hub._held is None:
+                break
+            await asyncio.sleep(0.01)
+        assert hub._held is None
+    finally:
+        await hub.stop()
+    assert hub._held is None

@@ -26,7 +26,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from commerce.db.database import Database
+from commerce.db.database import Database, Reader
 from commerce.settings import Settings
 from commerce.tracking import queries
 from commerce.tracking.cursor import Inbox, SeenIds
@@ -92,6 +92,8 @@ class Hub:
         self._pending_source = source
         self._loop: asyncio.AbstractEventLoop | None = None
         self._starting: asyncio.Future[None] | None = None
+        # The run loop's own read connection, kept while anyone listens (see ``_run``).
+        self._held: Reader | None = None
         self.reads = 0  # statements the hub ran (tests check they do not grow)
 
     # -- life ------------------------------------------------------------------------------
@@ -158,12 +160,16 @@ class Hub:
     def unsubscribe(self, subscriber: Subscriber) -> None:
         if subscriber.order_id is None:
             self._everything.discard(subscriber)
+            if not self._by_order and not self._everything:
+                self._dirty.set()
             return
         same = self._by_order.get(subscriber.order_id)
         if same is not None:
             same.discard(subscriber)
             if not same:
                 del self._by_order[subscriber.order_id]
+                if not self._by_order and not self._everything:
+                    self._dirty.set()  # the last one left: the run loop lets go of its reader
 
     @property
     def subscriber_count(self) -> int:
@@ -192,6 +198,12 @@ class Hub:
         self._dirty.set()
 
     async def _run(self) -> None:
+        try:
+            await self._loop_forever()
+        finally:
+            await self._let_go()
+
+    async def _loop_forever(self) -> None:
         polled = asyncio.get_running_loop().time()
         while True:
             with contextlib.suppress(TimeoutError):
@@ -207,26 +219,44 @@ class Hub:
                     # Nobody listens: keep only the cursor current (one cheap statement per
                     # poll), so the first subscriber's reads start near the end of the log.
                     self._woken.clear()
+                    await self._let_go()
                     if lookback:
                         await self._catch_up()
                     continue
-                await self.read(lookback=lookback)
+                # While anyone listens the loop keeps one read connection: a pooled one per
+                # read costs PostgreSQL a pre-ping round trip before the statement, and on a
+                # busy event loop every round trip is a turn between a commit and its
+                # delivery. Autocommit reads: holding it pins no snapshot and takes no lock.
+                if self._held is None:
+                    self._held = self.db.reader(hold=True)
+                await self.read(lookback=lookback, reader=self._held)
             except Exception:  # the database may be away for a moment; the poll retries
                 log.exception("reading the tracking log failed")
+                await self._let_go()  # a broken connection: the next read takes a new one
                 await asyncio.sleep(min(self.poll_seconds, 1.0))
 
-    async def read(self, *, lookback: bool = False) -> None:
-        """One read and fan-out (the loop calls it; tests may too)."""
+    async def _let_go(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            with contextlib.suppress(Exception):  # already broken: nothing to give back
+                await held.close()
+
+    async def read(self, *, lookback: bool = False, reader: Reader | None = None) -> None:
+        """One read and fan-out (the loop calls it with its held reader; tests may call it
+        without: then a pooled connection for this read only)."""
         woken = self._targets()
         floor = self._cursor - LOOKBACK_IDS
-        reader = self.db.reader(hold=False)
+        own = reader is None
+        if reader is None:
+            reader = self.db.reader(hold=False)
         try:
             if lookback:
                 await self._check_cursor(reader)
                 floor = self._cursor - LOOKBACK_IDS
             rows = await queries.recent(reader, floor if lookback else self._cursor, woken)
         finally:
-            await reader.close()
+            if own:
+                await reader.close()
         self.reads += 1
         for row in rows:
             self._cursor = max(self._cursor, row.id)
