@@ -61,7 +61,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('returns', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_returns_order_id'), ['order_id'], unique=False)
-        batch_op.create_index('ix_returns_status_created_at_id', ['status', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_returns_status_id', ['status', 'id'], unique=False)
 
     op.create_table('return_lines',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -108,7 +108,7 @@ def downgrade() -> None:
 
     op.drop_table('return_lines')
     with op.batch_alter_table('returns', schema=None) as batch_op:
-        batch_op.drop_index('ix_returns_status_created_at_id')
+        batch_op.drop_index('ix_returns_status_id')
         batch_op.drop_index(batch_op.f('ix_returns_order_id'))
 
     op.drop_table('returns')

@@ -37,8 +37,8 @@ class Return(Base):
                         "restocking_fee_bp <= 10000", name="fees_within"),
         CheckConstraint("refund_amount >= 0", name="refund_nonnegative"),
         UniqueConstraint("order_id", "sequence"),
-        # The staff queue pages by status, oldest first.
-        Index("ix_returns_status_created_at_id", "status", "created_at", "id"),
+        # The staff queue pages by status, oldest (lowest id) first.
+        Index("ix_returns_status_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
