@@ -5,6 +5,7 @@ field; who may do what; and the refund cap under concurrent requests."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -331,3 +332,32 @@ async def test_concurrent_requests_cannot_return_a_unit_twice(
     results = await asyncio.gather(*[request(gql, sold, [line(sold.line_a, 2)])
                                      for _ in range(3)])
     assert sum(1 for r in results if not r["errors"]) == 1
+
+
+PAGE = """query ($first: Int) { returns(first: $first) { nodes { number status
+  refundAmount { amount } lines { sku quantity orderLine { sku } }
+  order { number returns { number } } } } }"""
+
+
+async def test_the_queue_reads_in_constant_statements(
+        db: Database, settings: Settings, gql: GQL,
+        count_statements: Callable[[], Any]) -> None:
+    staff = await staff_token(db)
+    shop = None
+    for i in range(4):
+        sold = await sell(db, settings, email=f"c{i}@example.com", shop=shop)
+        shop = sold.shop
+        for order_line in (sold.line_a, sold.line_b):
+            await run(gql, CREATE, {"orderId": sold.order.id,
+                                    "lines": [line(order_line, 1)]}, staff)
+    # The staff reading the queue may also read orders (lines and Order.returns).
+    _, reader = await user_with_token(db, "lead@example.com", permissions=[
+        Permission.MANAGE_RETURNS, Permission.MANAGE_ORDERS])
+    counts = []
+    for first in (2, 8):
+        with count_statements() as counter:
+            body = await gql(PAGE, {"first": first}, token=reader)
+        assert len(body["data"]["returns"]["nodes"]) == first
+        assert all(n["order"] is not None for n in body["data"]["returns"]["nodes"])
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
