@@ -42,6 +42,7 @@ def upgrade() -> None:
     sa.Column('refund_amount', sa.BigInteger(), nullable=False),
     sa.Column('refund_shipping', sa.BigInteger(), nullable=False),
     sa.Column('refund_plan', sa.JSON(), nullable=False),
+    sa.Column('refund_attempt', sa.Integer(), nullable=False),
     sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', UTCDateTime(timezone=True), nullable=False),
     sa.Column('approved_at', UTCDateTime(timezone=True), nullable=True),

@@ -54,7 +54,7 @@ async def test_a_return_number_is_unique_per_order(db: Database, settings: Setti
                 order_id=order_id, sequence=1, status="REQUESTED", photo_urls=[],
                 instructions="", decline_note="", return_shipping_fee=0,
                 restocking_fee_bp=0, refund_status="NONE", refund_amount=0,
-                refund_shipping=0, refund_plan=[]))
+                refund_shipping=0, refund_plan=[], refund_attempt=1))
 
 
 async def test_status_and_reason_are_checked(db: Database, settings: Settings) -> None:

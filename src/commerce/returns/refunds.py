@@ -36,18 +36,29 @@ from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError
 
 
-def refund_key(return_id: int, payment_id: int) -> str:
-    return f"return-{return_id}-payment-{payment_id}"
+def refund_key(return_id: int, attempt: int, payment_id: int) -> str:
+    """Our key for one payment's part of a return's refund (the processor's key is derived
+    from our transaction row: ``payments.operations.gateway_key``)."""
+    suffix = "" if attempt == 1 else f"-{attempt}"
+    return f"return-{return_id}-payment-{payment_id}{suffix}"
 
 
 async def refund(db: Database, gateway: PaymentGateway | None, return_id: int, *,
                  refund_shipping: bool, actor_id: int | None) -> int:
     """Refund the return (or finish a refund under way); returns the amount refunded."""
-    plan, amount, number = await _claim(db, return_id, refund_shipping=refund_shipping)
-    for payment_id, value in plan:
-        await operations.refund_payment(
-            db, gateway, payment_id, amount=value, reason=f"Return {number}",
-            idempotency_key=refund_key(return_id, payment_id), actor_id=actor_id)
+    plan, amount, number, attempt = await _claim(db, return_id,
+                                                 refund_shipping=refund_shipping)
+    keys = [refund_key(return_id, attempt, payment_id) for payment_id, _ in plan]
+    for (payment_id, value), key in zip(plan, keys, strict=True):
+        try:
+            await operations.refund_payment(db, gateway, payment_id, amount=value,
+                                            reason=f"Return {number}", idempotency_key=key,
+                                            actor_id=actor_id)
+        except DomainError as exc:
+            if not any(p.code is ErrorCode.PAYMENT_GATEWAY_UNAVAILABLE
+                       for p in exc.problems):
+                await _release(db, return_id, attempt, keys)
+            raise
     async with db.transaction() as session:
         await locked_return(session, return_id)
         await session.execute(
@@ -58,8 +69,31 @@ async def refund(db: Database, gateway: PaymentGateway | None, return_id: int, *
     return amount
 
 
+async def _release(db: Database, return_id: int, attempt: int, keys: list[str]) -> None:
+    """The processor refused a step: when no step of this attempt moved money (nor may
+    still: none is PENDING), the claim is released so the return can be refunded again
+    later, with new keys. Otherwise it stays PENDING for staff to sort out."""
+    async with db.transaction() as session:
+        _, ret = await locked_return(session, return_id)
+        if ret.refund_status != RefundStatus.PENDING.value or ret.refund_attempt != attempt:
+            return
+        moved = (await session.execute(select(PaymentTransaction.id).where(
+            PaymentTransaction.idempotency_key.in_(keys),
+            PaymentTransaction.status != TransactionStatus.FAILED.value))).first()
+        if moved is not None:
+            return
+        await session.execute(update(ReturnLine).where(ReturnLine.return_id == return_id)
+                              .values(refund_quantity=0, refund_amount=0, refund_tax=0,
+                                      refund_discount=0))
+        ret.refund_status = RefundStatus.NONE.value
+        ret.refund_amount = ret.refund_shipping = 0
+        ret.refund_plan = []
+        ret.refund_attempt = attempt + 1
+        ret.updated_at = utcnow()
+
+
 async def _claim(db: Database, return_id: int, *, refund_shipping: bool
-                 ) -> tuple[list[tuple[int, int]], int, str]:
+                 ) -> tuple[list[tuple[int, int]], int, str, int]:
     async with db.transaction() as session:
         order, ret = await locked_return(session, return_id)
         check(ret, Action.REFUND)
@@ -67,7 +101,7 @@ async def _claim(db: Database, return_id: int, *, refund_shipping: bool
         if ret.refund_status == RefundStatus.PENDING.value:
             # Claimed before and not finished: run the same plan with the same keys.
             return ([(int(s["payment_id"]), int(s["amount"])) for s in ret.refund_plan],
-                    ret.refund_amount, number)
+                    ret.refund_amount, number, ret.refund_attempt)
         lines = (await session.execute(
             select(ReturnLine, OrderLine.quantity.label("line_quantity"),
                    OrderLine.discount, OrderLine.tax, OrderLine.total)
@@ -113,7 +147,7 @@ async def _claim(db: Database, return_id: int, *, refund_shipping: bool
         ret.refund_shipping = shipping
         ret.refund_plan = [{"payment_id": p, "amount": a} for p, a in plan]
         ret.updated_at = utcnow()
-    return plan, breakdown.total, number
+    return plan, breakdown.total, number, ret.refund_attempt
 
 
 async def _refundable(session: AsyncSession, order_id: int) -> list[tuple[int, int]]:

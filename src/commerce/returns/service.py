@@ -143,7 +143,7 @@ async def request_return(db: Database, order_id: int, lines: Sequence[LineReques
             requested_by=who.user_id, photo_urls=photos, instructions="", decline_note="",
             return_shipping_fee=return_shipping_fee, restocking_fee_bp=restocking_fee_bp,
             refund_status=RefundStatus.NONE.value, refund_amount=0, refund_shipping=0,
-            refund_plan=[], created_at=now, updated_at=now,
+            refund_plan=[], refund_attempt=1, created_at=now, updated_at=now,
             approved_at=now if who.staff else None)
             .returning(Return.id))).scalar_one())
         await session.execute(insert(ReturnLine), [

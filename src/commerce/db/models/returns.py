@@ -61,6 +61,9 @@ class Return(Base):
     refund_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     refund_shipping: Mapped[int] = mapped_column(BigInteger, default=0)
     refund_plan: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Bumped when the processor refused every step of a claimed refund and the claim was
+    # released: the next claim's idempotency keys differ, so it is a new request.
+    refund_attempt: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
