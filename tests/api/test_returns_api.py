@@ -361,3 +361,30 @@ async def test_the_queue_reads_in_constant_statements(
         assert all(n["order"] is not None for n in body["data"]["returns"]["nodes"])
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+async def test_concurrent_restocks_move_stock_once_each(db: Database, settings: Settings,
+                                                        gql: GQL) -> None:
+    sold = await sell(db, settings)
+    staff = await staff_token(db)
+    rid = (await run(gql, CREATE, {"orderId": sold.order.id,
+                                   "lines": [line(sold.line_a, 3)]}, staff))["return"]["id"]
+    await run(gql, RECEIVE, {"returnId": rid, "lines": [
+        {"orderLineId": sold.line_a, "quantity": 2}]}, staff)
+    before = await on_hand(db, sold.a)
+    restock = {"returnId": rid, "lines": [{"orderLineId": sold.line_a, "quantity": 1,
+                                           "disposition": "RESTOCK",
+                                           "warehouseId": sold.warehouse}]}
+    results = await asyncio.gather(*[run(gql, DISPOSE, restock, staff) for _ in range(4)])
+    # Two units were received: two restocks pass, the others are refused with their field.
+    assert sum(1 for r in results if not r["errors"]) == 2
+    assert all(r["errors"][0]["field"] == ["lines", "0", "quantity"]
+               for r in results if r["errors"])
+    assert await on_hand(db, sold.a) == before + 2
+    async with db.transaction() as s:
+        journal = (await s.execute(
+            select(StockMovement.quantity_delta, StockMovement.quantity_after)
+            .where(StockMovement.variant_id == sold.a, StockMovement.reason == "RETURN")
+            .order_by(StockMovement.id))).all()
+    assert [(j.quantity_delta, j.quantity_after) for j in journal] == [
+        (1, before + 1), (1, before + 2)]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from commerce.returns import rules
 from commerce.returns.rules import (
@@ -146,3 +148,21 @@ def test_split_over_payments_takes_oldest_first_and_refuses_more_than_held() -> 
     assert rules.split_over_payments(0, [(1, 500)]) == []
     with pytest.raises(ReturnRuleError):
         rules.split_over_payments(700, [(1, 500)])
+
+
+@given(quantity=st.integers(1, 50), total=st.integers(0, 10**9),
+       discount=st.integers(0, 10**6), tax=st.integers(0, 10**6), data=st.data())
+@settings(max_examples=200, deadline=None)
+def test_any_split_of_a_line_refunds_exactly_its_totals(quantity: int, total: int,
+                                                        discount: int, tax: int,
+                                                        data: st.DataObject) -> None:
+    line = LineTotals(quantity=quantity, discount=discount, tax=tax, total=total)
+    before, got = 0, [0, 0, 0]
+    while before < quantity:
+        units = data.draw(st.integers(1, quantity - before))
+        share = rules.line_share(line, before=before, units=units)
+        # Each part stays within its proportional bounds (never more than the whole).
+        assert 0 <= share.amount <= total
+        got = [got[0] + share.amount, got[1] + share.discount, got[2] + share.tax]
+        before += units
+    assert got == [total, discount, tax]
