@@ -388,3 +388,27 @@ async def test_concurrent_restocks_move_stock_once_each(db: Database, settings: 
             .order_by(StockMovement.id))).all()
     assert [(j.quantity_delta, j.quantity_after) for j in journal] == [
         (1, before + 1), (1, before + 2)]
+
+
+async def test_the_queue_pages_by_keyset_and_filters_by_status(
+        db: Database, settings: Settings, gql: GQL) -> None:
+    sold = await sell(db, settings, qty_a=5)
+    staff = await staff_token(db)
+    for _ in range(5):
+        await request(gql, sold, [line(sold.line_a, 1)])
+    ids = [r["number"] for r in (await gql(QUEUE, {"status": "REQUESTED"}, token=staff))[
+        "data"]["returns"]["nodes"]]
+    assert ids == [f"{sold.order.number}-R{n}" for n in range(1, 6)]
+    page = """query ($after: String) { returns(first: 2, after: $after) {
+      nodes { number } pageInfo { hasNextPage endCursor } } }"""
+    seen: list[str] = []
+    after = None
+    while True:
+        got = (await gql(page, {"after": after}, token=staff))["data"]["returns"]
+        seen += [n["number"] for n in got["nodes"]]
+        if not got["pageInfo"]["hasNextPage"]:
+            break
+        after = got["pageInfo"]["endCursor"]
+    assert seen == ids
+    bad = await gql(page, {"after": "nonsense"}, token=staff, expect_errors=True)
+    assert bad["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
