@@ -9,8 +9,17 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from commerce.checkout.service import complete_checkout
 from commerce.db.database import Database
-from commerce.db.models import OrderLine, Product, ProductVariant, Shipment
+from commerce.db.models import (
+    Cart,
+    DiscountCode,
+    Order,
+    OrderLine,
+    Product,
+    ProductVariant,
+    Shipment,
+)
 from commerce.fulfillment import dispatch
 from commerce.fulfillment import service as fulfillment
 from commerce.fulfillment.rules import Package
@@ -20,7 +29,7 @@ from commerce.shared.ids import encode_id
 from commerce.shipping.carriers import Carrier
 from tests.account_helpers import user_with_token
 from tests.order_api_helpers import Placed, place_order
-from tests.order_factories import Shop, make_shop, make_variant
+from tests.order_factories import Shop, make_cart, make_shop, make_variant
 from tests.shipment_factories import ups_number
 
 RETURN = """return { id number status instructions declineReason declineNote
@@ -65,15 +74,20 @@ class Sold:
 
 async def sell(db: Database, settings: Settings, *, qty_a: int = 3, qty_b: int = 1,
                ship_b: bool = True, email: str = "ann@example.com",
-               tax_bp: int = 0, shop: Shop | None = None) -> Sold:
+               tax_bp: int = 0, shop: Shop | None = None,
+               discount_bp: int = 0) -> Sold:
     """An order of ``qty_a`` x A (price 1000) and ``qty_b`` x B (2500) by a signed-in
     customer, paid in full by a manual payment; A shipped, B too unless ``ship_b`` False."""
     shop = shop or await make_shop(db, tax_bp=tax_bp)
     a = await make_variant(db, shop, stock=10, price=1000)
     b = await make_variant(db, shop, stock=10, price=2500)
     user_id, token = await user_with_token(db, email)
-    order = await place_order(db, settings, shop, {a: qty_a, b: qty_b}, email=email,
-                              user_id=user_id)
+    if discount_bp:
+        order = await _place_with_discount(db, settings, shop, {a: qty_a, b: qty_b}, email,
+                                           user_id, discount_bp)
+    else:
+        order = await place_order(db, settings, shop, {a: qty_a, b: qty_b}, email=email,
+                                  user_id=user_id)
     await record_payment(db, order.pk, amount=None, method=None, reference="",
                          idempotency_key=f"pay-{order.pk}", actor_id=None)
     async with db.transaction() as s:
@@ -85,6 +99,23 @@ async def sell(db: Database, settings: Settings, *, qty_a: int = 3, qty_b: int =
     return Sold(shop, order, token, user_id, a, b,
                 encode_id("OrderLine", lines[a][0]), encode_id("OrderLine", lines[b][0]),
                 lines[a][0], lines[b][0], encode_id("Warehouse", shop.warehouse_ids[0]))
+
+
+async def _place_with_discount(db: Database, settings: Settings, shop: Shop,
+                               lines: dict[int, int], email: str, user_id: int,
+                               discount_bp: int) -> Placed:
+    code = f"RET{discount_bp}"
+    async with db.transaction() as s:
+        s.add(DiscountCode(code=code, kind="PERCENTAGE", value=discount_bp))
+    token = await make_cart(db, shop, lines, email=email, discount_code=code)
+    async with db.transaction() as s:
+        await s.execute(update(Cart).where(Cart.token == token).values(user_id=user_id))
+    placed = await complete_checkout(db, token, settings=settings, system=True)
+    async with db.transaction() as s:
+        order = (await s.execute(select(Order.number, Order.token).where(
+            Order.id == placed.order_id))).one()
+    return Placed(placed.order_id, encode_id("Order", placed.order_id), order.token,
+                  order.number)
 
 
 async def ship(db: Database, order_id: int, warehouse_id: int,

@@ -412,3 +412,28 @@ async def test_the_queue_pages_by_keyset_and_filters_by_status(
     assert seen == ids
     bad = await gql(page, {"after": "nonsense"}, token=staff, expect_errors=True)
     assert bad["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
+
+
+async def test_a_discounted_taxed_line_refunds_its_shares_of_discount_and_tax(
+        db: Database, settings: Settings, gql: GQL) -> None:
+    sold = await sell(db, settings, tax_bp=825, discount_bp=1000)  # 10 % off, 8.25 % tax
+    staff = await staff_token(db)
+    async with db.transaction() as s:
+        order_line = (await s.execute(select(OrderLine).where(
+            OrderLine.id == sold.line_a_pk))).scalar_one()
+    assert order_line.discount > 0 and order_line.tax > 0
+    refunded = []
+    for units in (2, 1):
+        rid = (await run(gql, CREATE, {"orderId": sold.order.id,
+                                       "lines": [line(sold.line_a, units)]},
+                         staff))["return"]["id"]
+        got = await run(gql, REFUND, {"returnId": rid}, staff)
+        assert got["errors"] == []
+        refunded.append(got["return"]["lines"][0])
+
+    def minor(money: dict[str, str]) -> int:
+        return int(money["amount"].replace(".", ""))
+    assert sum(minor(r["refundAmount"]) for r in refunded) == order_line.total
+    assert sum(minor(r["refundTax"]) for r in refunded) == order_line.tax
+    # 2 of 3 units: two thirds of the line's total, rounded half away from zero.
+    assert minor(refunded[0]["refundAmount"]) == (2 * order_line.total * 2 + 3) // 6
