@@ -260,8 +260,16 @@ async def test_decline_cancel_and_staff_create(db: Database, settings: Settings,
     assert (await request(gql, sold, [line(sold.line_a, 1)]))["errors"][0]["field"] == [
         "lines", "0", "orderLineId"]
     opened = await run(gql, CREATE, {"orderId": sold.order.id,
-                                     "lines": [line(sold.line_a, 2)]}, staff)
+                                     "lines": [line(sold.line_a, 2)],
+                                     "instructions": "Courier picks up Monday.",
+                                     "returnShippingFee": "0", "restockingFeePercent": "5"},
+                       staff)
     assert opened["return"]["status"] == "OPEN"
+    assert opened["return"]["instructions"] == "Courier picks up Monday."
+    assert opened["return"]["restockingFeePercent"] == "5"
+    bad = await run(gql, CREATE, {"orderId": sold.order.id, "lines": [line(sold.line_a, 1)],
+                                  "restockingFeePercent": "101"}, staff)
+    assert bad["errors"][0]["field"] == ["restockingFeePercent"]
     rid = opened["return"]["id"]
     await run(gql, RECEIVE, {"returnId": rid, "lines": [
         {"orderLineId": sold.line_a, "quantity": 1}]}, staff)

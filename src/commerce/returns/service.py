@@ -105,7 +105,7 @@ def _check_photos(problems: Problems, urls: Sequence[str]) -> list[str]:
 async def request_return(db: Database, order_id: int, lines: Sequence[LineRequest], *,
                          who: Requester, photo_urls: Sequence[str] = (),
                          window_days: int, restocking_fee_bp: int = 0,
-                         return_shipping_fee: int = 0) -> int:
+                         return_shipping_fee: int = 0, instructions: str = "") -> int:
     """A new return of shipped units: REQUESTED for a customer, OPEN when staff make it.
     Returns its id. Lines never shipped, already returned (or in a return), final-sale,
     outside the window or over quantity are refused, each with its field."""
@@ -115,6 +115,11 @@ async def request_return(db: Database, order_id: int, lines: Sequence[LineReques
     notes = [_check_text(problems, line.note, MAX_NOTE, ["lines", str(i), "note"])
              for i, line in enumerate(lines)]
     photos = _check_photos(problems, photo_urls)
+    instructions = _check_text(problems, instructions, MAX_INSTRUCTIONS, ["instructions"])
+    if return_shipping_fee < 0:
+        problems.add(ErrorCode.INVALID, "must be zero or more", ["returnShippingFee"])
+    if not 0 <= restocking_fee_bp <= 10_000:
+        problems.add(ErrorCode.INVALID, "must be between 0 and 100", ["restockingFeePercent"])
     problems.raise_if_any()
     async with db.transaction() as session:
         try:
@@ -140,7 +145,8 @@ async def request_return(db: Database, order_id: int, lines: Sequence[LineReques
         status = ReturnStatus.OPEN if who.staff else ReturnStatus.REQUESTED
         return_id = int((await session.execute(insert(Return).values(
             order_id=order_id, sequence=sequence, status=status.value,
-            requested_by=who.user_id, photo_urls=photos, instructions="", decline_note="",
+            requested_by=who.user_id, photo_urls=photos,
+            instructions=instructions if who.staff else "", decline_note="",
             return_shipping_fee=return_shipping_fee, restocking_fee_bp=restocking_fee_bp,
             refund_status=RefundStatus.NONE.value, refund_amount=0, refund_shipping=0,
             refund_plan=[], refund_attempt=1, created_at=now, updated_at=now,
@@ -156,7 +162,8 @@ async def request_return(db: Database, order_id: int, lines: Sequence[LineReques
                                 "units": units}
         if who.staff:
             await record(session, order_id, OrderTrackingEventType.RETURN_APPROVED,
-                         message=f"A return of {units} item(s) was opened.", data=data)
+                         message=instructions or f"A return of {units} item(s) was opened.",
+                         data=data)
         else:
             await record(session, order_id, OrderTrackingEventType.RETURN_REQUESTED,
                          message=f"A return of {units} item(s) was requested.", data=data)

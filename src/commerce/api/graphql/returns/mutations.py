@@ -57,6 +57,15 @@ class ReturnRequestInput:
 class ReturnCreateInput:
     order_id: strawberry.ID = strawberry.field(description="The order.")
     lines: list[ReturnLineInput] = strawberry.field(description="What is returned.")
+    instructions: str = strawberry.field(default="", description="How to send the items back "
+                                                                 "(shown to the customer); at "
+                                                                 "most 2000 characters.")
+    return_shipping_fee: Decimal | None = strawberry.field(
+        default=None, description="Kept from the refund for the return label, in the shop "
+                                  "currency; null: COMMERCE_RETURN_SHIPPING_FEE.")
+    restocking_fee_percent: Decimal | None = strawberry.field(
+        default=None, description="Percentage of the items' value kept from the refund, 0 to "
+                                  "100; null: COMMERCE_RESTOCKING_FEE_PERCENT.")
 
 
 @strawberry.input(description="Approving a requested return.")
@@ -159,6 +168,12 @@ def _default_fee(settings: Settings) -> int:
     return parse_amount(settings.return_shipping_fee, settings.currency)
 
 
+def _fee(settings: Settings, value: Decimal | None) -> int:
+    if value is None:
+        return _default_fee(settings)
+    return decode.money(str(value), settings.currency, ["returnShippingFee"])
+
+
 def _percent(value: Decimal | None, default: int) -> int:
     if value is None:
         return default
@@ -206,8 +221,10 @@ class ReturnMutation:
                 ctx.db, order, _lines(input.lines),
                 who=Requester(user_id=viewer.user_id, staff=True),
                 window_days=ctx.settings.return_window_days,
-                restocking_fee_bp=ctx.settings.restocking_fee_percent,
-                return_shipping_fee=_default_fee(ctx.settings))
+                restocking_fee_bp=_percent(input.restocking_fee_percent,
+                                           ctx.settings.restocking_fee_percent),
+                return_shipping_fee=_fee(ctx.settings, input.return_shipping_fee),
+                instructions=input.instructions)
         except DomainError as exc:
             return ReturnPayload(errors=from_domain(exc))
         return await _fresh(ctx, pk)
@@ -220,9 +237,7 @@ class ReturnMutation:
         viewer = await ctx.require_staff(Permission.MANAGE_RETURNS)
         try:
             pk = _return_pk(input.return_id)
-            fee = (_default_fee(ctx.settings) if input.return_shipping_fee is None else
-                   decode.money(str(input.return_shipping_fee), ctx.settings.currency,
-                                ["returnShippingFee"]))
+            fee = _fee(ctx.settings, input.return_shipping_fee)
             await service.approve(ctx.db, pk, instructions=input.instructions,
                                   return_shipping_fee=fee,
                                   restocking_fee_bp=_percent(
