@@ -9,11 +9,13 @@ import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal, InvalidOperation
 from email.utils import parseaddr
 from typing import Any, TypeVar
 
 from commerce.notifications.smtp_url import parse_smtp_url
 from commerce.shared.money import is_currency
+from commerce.shared.percent import parse_percent
 
 T = TypeVar("T")
 
@@ -136,6 +138,23 @@ def _redis_url(raw: str) -> str:
     return value
 
 
+def _fee_percent(raw: str) -> int:
+    """A percentage ("15", "2.5") as basis points."""
+    return parse_percent(raw)
+
+
+def _fee_amount(raw: str) -> str:
+    """A non-negative decimal amount, kept as text: its minor units depend on the shop's
+    currency (``shared.money.parse_amount`` at use)."""
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        raise ValueError(f"{raw!r} is not a decimal number") from None
+    if not value.is_finite() or value < 0:
+        raise ValueError("expected a decimal amount of zero or more")
+    return raw.strip()
+
+
 def _channel(raw: str) -> str:
     value = raw.strip()
     if not value or any(c.isspace() for c in value):
@@ -212,6 +231,10 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "storefront_url": _optional_http_url,
     # Fulfilment (issue 8).
     "packing_slip_url_minutes": _positive_int,
+    # Returns (issue 9).
+    "return_window_days": _positive_int,
+    "restocking_fee_percent": _fee_percent,
+    "return_shipping_fee": _fee_amount,
 }
 
 
@@ -333,6 +356,14 @@ class Settings:
     # How long a packing slip link (``Fulfillment.packingSlipUrl``) works after it is handed
     # out: long enough to print, short enough that a forwarded link soon stops working.
     packing_slip_url_minutes: int = 15
+    # Returns (issue 9): units may be returned this many days after their parcel was
+    # delivered (or shipped, when the carrier never reported a delivery).
+    return_window_days: int = 30
+    # The default restocking fee kept from a return's refund, in basis points (the variable
+    # COMMERCE_RESTOCKING_FEE_PERCENT is a percentage: "15" is 1500 bp).
+    restocking_fee_percent: int = 0
+    # The default return shipping fee, a decimal amount in the shop's currency.
+    return_shipping_fee: str = "0"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

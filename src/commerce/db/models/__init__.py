@@ -31,6 +31,7 @@ from commerce.db.models.orders import (
     OrderLine,
 )
 from commerce.db.models.payments import Payment, PaymentTransaction
+from commerce.db.models.returns import Return, ReturnLine
 from commerce.db.models.shipping import ShippingMethod, ShippingRate, ShippingZone, TaxRate
 from commerce.db.models.shop import ShopSetting
 from commerce.db.models.webhooks import WebhookEvent
@@ -65,6 +66,8 @@ __all__ = [
     "Product",
     "ProductImage",
     "ProductVariant",
+    "Return",
+    "ReturnLine",
     "Shipment",
     "ShipmentEvent",
     "ShippingMethod",

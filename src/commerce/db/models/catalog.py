@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -70,6 +71,8 @@ class Product(Base):
     currency: Mapped[str] = mapped_column(String(3))
     # Lower-cased name + SKUs, for substring search that works the same on both databases.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # Final sale: its units cannot be returned (returnRequest refuses them).
+    final_sale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -19,6 +19,7 @@ from commerce.shared.ids import encode_id
 
 if TYPE_CHECKING:
     from commerce.api.graphql.orders.types import OrderConnection
+    from commerce.api.graphql.returns.types import ReturnConnection
 
 strawberry.enum(Permission, name="Permission", description="A named staff permission.")
 describe_values(Permission, {
@@ -162,3 +163,12 @@ class User(Node):
         from commerce.api.graphql.orders.queries import orders_of_user  # imports this module
 
         return await orders_of_user(info, self.pk, first, after)
+
+    @strawberry.field(description="Returns of this account's orders, oldest first: your own, "
+                                  "or a customer's for staff with MANAGE_RETURNS.")
+    async def returns(self, info: Info, first: First = 20, after: After = None
+                      ) -> Annotated[ReturnConnection,
+                                     strawberry.lazy("commerce.api.graphql.returns.types")]:
+        from commerce.api.graphql.returns.queries import returns_of_user  # imports this module
+
+        return await returns_of_user(info, self.pk, first, after)

@@ -33,6 +33,7 @@ from commerce.api.graphql.pagination import Connection
 from commerce.api.graphql.payments.types import Payment
 from commerce.api.graphql.permissions import can_any
 from commerce.api.graphql.prefetch import children, load_all, now_or_later
+from commerce.api.graphql.returns.types import Return
 from commerce.api.graphql.tracking.types import OrderTrackingEvent
 from commerce.orders.events import OrderEventType
 from commerce.orders.state import FulfillmentStatus, OrderStatus, PaymentStatus
@@ -353,6 +354,12 @@ class Order(Node):
                                   "numbers, links and where each parcel is.")
     async def shipments(self, info: Info) -> list[Shipment]:
         return await info.context.loaders.shipments_by_order_id.load(self.pk)
+
+    @strawberry.field(description="The order's returns, first made first: the customer's "
+                                  "requests and those staff opened, with their lines and "
+                                  "refunds.")
+    async def returns(self, info: Info) -> list[Return]:
+        return await info.context.loaders.returns_by_order_id.load(self.pk)
 
     @strawberry.field(description="The warehouse's fulfillments of the order (pick lists, "
                                   "packing, shipping), first created first. Empty for anyone "

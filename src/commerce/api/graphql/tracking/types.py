@@ -37,6 +37,10 @@ class TrackingEventType(Enum):
     DELAYED = "DELAYED"
     CANCELED = "CANCELED"
     REFUNDED = "REFUNDED"
+    RETURN_REQUESTED = "RETURN_REQUESTED"
+    RETURN_APPROVED = "RETURN_APPROVED"
+    RETURN_DECLINED = "RETURN_DECLINED"
+    RETURN_RECEIVED = "RETURN_RECEIVED"
 
 
 describe_values(TrackingEventType, {
@@ -58,6 +62,13 @@ describe_values(TrackingEventType, {
     TrackingEventType.DELAYED: "Delivery is late; the message gives the new expected date.",
     TrackingEventType.CANCELED: "The order was canceled.",
     TrackingEventType.REFUNDED: "Money was refunded (one entry per refund).",
+    TrackingEventType.RETURN_REQUESTED: "The customer asked to return items; the shop will "
+                                        "approve or decline the request.",
+    TrackingEventType.RETURN_APPROVED: "A return was approved (or opened by the shop); the "
+                                       "message carries the instructions for sending the "
+                                       "items back.",
+    TrackingEventType.RETURN_DECLINED: "A return request was declined; the message says why.",
+    TrackingEventType.RETURN_RECEIVED: "Returned items arrived at the shop.",
 })
 
 
