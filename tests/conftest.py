@@ -108,6 +108,8 @@ async def _empty(db: Database) -> None:
                 " AND tbl_name IN ('journal_entries', 'journal_lines')"))).all()
             for name, _sql in triggers:
                 await conn.execute(text(f'DROP TRIGGER "{name}"'))
+            # A reversal RESTRICTs the deletion of the entry it reverses, row by row.
+            await conn.execute(text('UPDATE "journal_entries" SET reverses_id = NULL'))
             for table in _TABLES:
                 await conn.execute(text(f'DELETE FROM "{table}"'))
             for _name, sql in triggers:

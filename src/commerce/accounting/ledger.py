@@ -52,6 +52,16 @@ class Posted:
     created: bool
 
 
+async def ensure_chart(session: AsyncSession) -> None:
+    """Create any missing account of the seeded chart (migration 0010 seeds it; a database
+    emptied by hand, as the tests do, gets it back)."""
+    now = utcnow()
+    await session.execute(insert_for(session, LedgerAccount).values([
+        {"code": a.code, "name": a.name, "type": a.type.value, "jurisdiction": None,
+         "is_system": True, "created_at": now} for a in chart.SYSTEM_ACCOUNTS])
+        .on_conflict_do_nothing(index_elements=[LedgerAccount.code]))
+
+
 async def account_ids(session: AsyncSession, codes: Sequence[str]) -> dict[str, int]:
     """Account id per code. Per-jurisdiction sales-tax accounts ("2200-US-CA") are created
     on first use; any other unknown code is an error (a posting rule names only the chart)."""
