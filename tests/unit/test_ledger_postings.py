@@ -186,5 +186,5 @@ def test_the_migration_seeds_the_chart_the_code_names() -> None:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.CHART == tuple((a.code, a.name, a.type.value)
-                                 for a in chart.SYSTEM_ACCOUNTS)
+    seeded = module.CHART
+    assert seeded == tuple((a.code, a.name, a.type.value) for a in chart.SYSTEM_ACCOUNTS)
