@@ -143,6 +143,7 @@ async def test_reverse_posts_the_opposite_entry_once(books: Database) -> None:
         async with books.transaction() as s:
             await ledger.reverse(s, original.entry_id)
     assert caught.value.problems[0].code == ErrorCode.INVALID_STATE
+    assert "already reversed by entry 2" in caught.value.problems[0].message
     with pytest.raises(DomainError) as missing:
         async with books.transaction() as s:
             await ledger.reverse(s, 999)
@@ -199,10 +200,11 @@ async def test_the_database_refuses_an_entry_without_lines(books: Database) -> N
 
 
 async def test_the_database_refuses_lines_whose_entry_never_comes(books: Database) -> None:
-    bank = await _account_id(books, Code.BANK)
+    bank, sales = await _account_id(books, Code.BANK), await _account_id(books, Code.SALES)
+    # Balanced, so only the deferred foreign key (checked at commit) can refuse them.
     with pytest.raises(DBAPIError):
         async with books.write_engine.begin() as conn:
-            await _raw_lines(conn, 52, [(bank, "USD", 100)])
+            await _raw_lines(conn, 52, [(bank, "USD", 100), (sales, "USD", -100)])
     assert await _count(books) == (0, 0)
 
 
