@@ -8,6 +8,8 @@ from strawberry.tools import merge_types
 from strawberry.types.base import get_object_definition
 
 from commerce.api.graphql import fast_fields
+from commerce.api.graphql.accounting.mutations import AccountingMutation
+from commerce.api.graphql.accounting.queries import AccountingQuery
 from commerce.api.graphql.accounts.mutations import AccountsMutation
 from commerce.api.graphql.accounts.queries import AccountsQuery
 from commerce.api.graphql.cart.mutations import CartMutation
@@ -44,14 +46,15 @@ from commerce.api.graphql.tracking.subscriptions import TrackingSubscription
 Query = merge_types("Query", (NodeQuery, CatalogQuery, TaxonomyQuery, InventoryQuery,
                               AccountsQuery, CustomersQuery, OrdersQuery, CartQuery, ShippingQuery,
                               DiscountQuery, DraftOrdersQuery, FraudQuery,
-                              FulfillmentQuery))
+                              FulfillmentQuery, AccountingQuery))
 
 
 Mutation = merge_types("Mutation", (CatalogMutation, InventoryMutation, AccountsMutation,
                                     CustomersMutation, CartMutation, CheckoutMutation,
                                     OrderMutation, ShippingMutation, DiscountMutation,
                                     DraftOrderMutation, PaymentMutation, FraudMutation,
-                                    FulfillmentMutation, ShipmentTrackingMutation))
+                                    FulfillmentMutation, ShipmentTrackingMutation,
+                                    AccountingMutation))
 
 Subscription = merge_types("Subscription", (HeartbeatSubscription, TrackingSubscription))
 
