@@ -192,6 +192,21 @@ async def test_the_database_refuses_an_unbalanced_entry(
     assert await _count(books) == (0, 0)
 
 
+async def test_the_database_refuses_a_zero_line_and_an_unknown_account_type(
+        books: Database) -> None:
+    bank, sales = await _account_id(books, Code.BANK), await _account_id(books, Code.SALES)
+    with pytest.raises(DBAPIError, match="amount_not_zero"):
+        async with books.write_engine.begin() as conn:
+            await _raw_lines(conn, 54, [(bank, "USD", 100), (sales, "USD", -100),
+                                        (sales, "USD", 0)])
+    with pytest.raises(DBAPIError, match="ck_ledger_accounts_type"):
+        async with books.write_engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO ledger_accounts (code, name, type, is_system, created_at)"
+                " VALUES ('7000', 'Odd', 'INCOME', false, '2026-01-01')"))
+    assert await _count(books) == (0, 0)
+
+
 async def test_the_database_refuses_an_entry_without_lines(books: Database) -> None:
     with pytest.raises(DBAPIError, match="no lines"):
         async with books.write_engine.begin() as conn:
