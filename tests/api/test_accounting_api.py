@@ -227,3 +227,20 @@ async def test_the_journal_costs_the_same_statements_for_2_or_12_entries(
     for _ in range(10):
         await gql(EXPENSE, {"input": {"category": "OTHER", "amount": "1"}}, token=accountant)
     assert await statements() == few
+
+
+async def test_the_journal_filters_by_accounting_date_and_refuses_a_foreign_cursor(
+        gql: GQL, accountant: str) -> None:
+    for day in ("2026-01-10", "2026-02-10", "2026-03-10"):
+        await gql(EXPENSE, {"input": {"category": "OTHER", "amount": "1",
+                                      "date": f"{day}T00:00:00+00:00"}}, token=accountant)
+    february = (await gql(JOURNAL, {"filter": {"postedFrom": "2026-02-01T00:00:00+00:00",
+                                               "postedTo": "2026-03-10T00:00:00+00:00"}},
+                          token=accountant))["data"]["journalEntries"]
+    assert [n["number"] for n in february["nodes"]] == [2]
+    page = (await gql(JOURNAL, {"first": 1}, token=accountant))["data"]["journalEntries"]
+    # A cursor of the unfiltered list does not continue a filtered one.
+    body = await gql(JOURNAL, {"first": 1, "after": page["pageInfo"]["endCursor"],
+                               "filter": {"sourceType": "EXPENSE"}}, token=accountant,
+                     expect_errors=True)
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
