@@ -101,8 +101,19 @@ async def _empty(db: Database) -> None:
         else:
             # SQLite checks RESTRICT per row, so a parent category cannot go before its children.
             await conn.execute(text('UPDATE "categories" SET parent_id = NULL'))
+            # The journal refuses DELETE by trigger (PostgreSQL's TRUNCATE fires no row
+            # triggers): lift the triggers for the emptying, inside the same transaction.
+            triggers = (await conn.execute(text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                " AND tbl_name IN ('journal_entries', 'journal_lines')"))).all()
+            for name, _sql in triggers:
+                await conn.execute(text(f'DROP TRIGGER "{name}"'))
+            # A reversal RESTRICTs the deletion of the entry it reverses, row by row.
+            await conn.execute(text('UPDATE "journal_entries" SET reverses_id = NULL'))
             for table in _TABLES:
                 await conn.execute(text(f'DELETE FROM "{table}"'))
+            for _name, sql in triggers:
+                await conn.execute(text(sql))
             has_seq = await conn.scalar(text(
                 "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_sequence'"))
             if has_seq:

@@ -16,8 +16,10 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from commerce.accounting import queries as accounting
 from commerce.accounts import queries as accounts
 from commerce.accounts.viewer import Viewer
+from commerce.api.graphql.accounting import types as lt
 from commerce.api.graphql.accounts import types as at
 from commerce.api.graphql.catalog import types as t
 from commerce.api.graphql.customers import types as cut
@@ -309,3 +311,16 @@ class Loaders:
         for value in vars(self).values():
             if isinstance(value, DataLoader):
                 value.clear_all()
+
+    # The books: staff data, callers check MANAGE_ACCOUNTING or VIEW_REPORTS.
+    @cached_property
+    def journal_entry_by_id(self) -> DataLoader[int, lt.JournalEntry | None]:
+        return _one(self.reader, accounting.entries_by_ids, lt.JournalEntry.from_row)
+
+    @cached_property
+    def journal_reversal_by_entry_id(self) -> DataLoader[int, lt.JournalEntry | None]:
+        return _one(self.reader, accounting.reversals_by_entry_ids, lt.JournalEntry.from_row)
+
+    @cached_property
+    def journal_lines_by_entry_id(self) -> DataLoader[int, list[lt.JournalLine]]:
+        return _many(self.reader, accounting.lines_by_entry_ids, lt.JournalLine.from_row)

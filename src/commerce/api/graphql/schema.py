@@ -8,6 +8,8 @@ from strawberry.tools import merge_types
 from strawberry.types.base import get_object_definition
 
 from commerce.api.graphql import fast_fields
+from commerce.api.graphql.accounting.mutations import AccountingMutation
+from commerce.api.graphql.accounting.queries import AccountingQuery
 from commerce.api.graphql.accounts.mutations import AccountsMutation
 from commerce.api.graphql.accounts.queries import AccountsQuery
 from commerce.api.graphql.cart.mutations import CartMutation
@@ -46,7 +48,7 @@ from commerce.api.graphql.tracking.subscriptions import TrackingSubscription
 Query = merge_types("Query", (NodeQuery, CatalogQuery, TaxonomyQuery, InventoryQuery,
                               AccountsQuery, CustomersQuery, OrdersQuery, CartQuery, ShippingQuery,
                               DiscountQuery, DraftOrdersQuery, FraudQuery,
-                              FulfillmentQuery, ReturnsQuery))
+                              FulfillmentQuery, ReturnsQuery, AccountingQuery))
 
 
 Mutation = merge_types("Mutation", (CatalogMutation, InventoryMutation, AccountsMutation,
@@ -54,7 +56,7 @@ Mutation = merge_types("Mutation", (CatalogMutation, InventoryMutation, Accounts
                                     OrderMutation, ShippingMutation, DiscountMutation,
                                     DraftOrderMutation, PaymentMutation, FraudMutation,
                                     FulfillmentMutation, ShipmentTrackingMutation,
-                                    ReturnMutation))
+                                    ReturnMutation, AccountingMutation))
 
 Subscription = merge_types("Subscription", (HeartbeatSubscription, TrackingSubscription))
 

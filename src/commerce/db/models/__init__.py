@@ -1,5 +1,6 @@
 """All ORM models, imported here so metadata is complete for Alembic and tests."""
 
+from commerce.db.models.accounting import JournalEntry, JournalLine, LedgerAccount
 from commerce.db.models.accounts import Address, AuthToken, LoginAttempt, User
 from commerce.db.models.cart import Cart, CartLine
 from commerce.db.models.catalog import (
@@ -52,6 +53,9 @@ __all__ = [
     "Fulfillment",
     "FulfillmentLine",
     "FulfillmentPackage",
+    "JournalEntry",
+    "JournalLine",
+    "LedgerAccount",
     "LoginAttempt",
     "Order",
     "OrderAllocation",
