@@ -42,7 +42,8 @@ MAX_WOKEN_PER_READ = 500
 
 
 class WakeupSource(Protocol):
-    """Tells the hub that orders changed in another process (``tracking.wakeups``)."""
+    """Tells the hub that orders changed in another process: calls ``on_change(order_ids)``
+    after another process committed tracking changes (implementations: ``tracking.wakeups``)."""
 
     async def start(self, on_change: Callable[[Collection[int]], None]) -> None: ...
 

@@ -27,7 +27,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import asyncpg
 import redis.asyncio as redis
@@ -36,6 +36,7 @@ from sqlalchemy.engine import make_url
 from commerce.db.database import Database
 from commerce.settings import Settings
 from commerce.tracking import log as tracking_log
+from commerce.tracking.hub import WakeupSource
 from commerce.tracking.wakeup_payload import CHANNEL, decode_order_ids, encode_order_ids
 
 log = logging.getLogger("commerce.tracking.wakeups")
@@ -51,14 +52,6 @@ START_WAIT_SECONDS = 5.0
 # Publishes in flight to Redis; beyond this a wake-up is dropped (the poll covers it)
 # rather than piling up tasks while Redis is unreachable.
 MAX_PENDING_PUBLISHES = 1000
-
-
-class WakeupSource(Protocol):
-    """Calls ``on_change(order_ids)`` when another process committed tracking changes."""
-
-    async def start(self, on_change: OnChange) -> None: ...
-
-    async def stop(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
