@@ -244,3 +244,15 @@ async def test_the_journal_filters_by_accounting_date_and_refuses_a_foreign_curs
                                "filter": {"sourceType": "EXPENSE"}}, token=accountant,
                      expect_errors=True)
     assert body["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
+
+
+async def test_a_date_without_a_time_zone_is_a_field_error_not_a_crash(
+        gql: GQL, accountant: str) -> None:
+    # Found trying the demo: "2026-12-01" parsed as a naive date-time and the insert blew up.
+    for date in ("2026-12-01", "2026-12-01T09:00:00"):
+        refused = (await gql(EXPENSE, {"input": {"category": "OTHER", "amount": "5",
+                                                 "date": date}}, token=accountant)
+                   )["data"]["expenseRecord"]
+        assert [(e["code"], e["field"]) for e in refused["errors"]] == [("INVALID", ["date"])]
+    page = (await gql(JOURNAL, {}, token=accountant))["data"]["journalEntries"]
+    assert page["nodes"] == []

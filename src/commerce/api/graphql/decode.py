@@ -7,6 +7,7 @@ the resolver returns as payload ``errors`` like any other expected failure.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from commerce.shared.error_codes import ErrorCode
 from commerce.shared.errors import DomainError
@@ -37,3 +38,12 @@ def money(amount: str, currency: str, field: Sequence[str]) -> int:
 
 def optional_money(amount: str | None, currency: str, field: Sequence[str]) -> int | None:
     return None if amount is None else money(amount, currency, field)
+
+
+def optional_instant(moment: datetime | None, field: Sequence[str]) -> datetime | None:
+    """An instant with its offset; a date-time without one is ambiguous (whose midnight?)
+    and is refused rather than guessed."""
+    if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
+        raise DomainError.one(ErrorCode.INVALID,
+                              "give a time zone offset, e.g. 2026-12-01T00:00:00Z", field)
+    return moment

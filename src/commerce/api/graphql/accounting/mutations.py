@@ -51,7 +51,7 @@ class JournalEntryCreateInput:
     memo: str = strawberry.field(default="", description="What it records; at most 1000 "
                                                          "characters.")
     posted_at: datetime | None = strawberry.field(default=None, description="Its accounting "
-                                                  "date; default: now.")
+                                                  "date, with a time zone offset; default: now.")
     idempotency_key: str | None = strawberry.field(
         default=None, description="Your key for this entry (1-100 characters): sending the "
                                   "same key again returns the first entry instead of posting "
@@ -65,7 +65,8 @@ class JournalEntryReverseInput:
                                                          "(default: \"Reversal of journal "
                                                          "entry <n>\").")
     posted_at: datetime | None = strawberry.field(default=None, description="The reversal's "
-                                                  "accounting date; default: now.")
+                                                  "accounting date, with a time zone "
+                                                  "offset; default: now.")
 
 
 @strawberry.input(description="An expense of the shop.")
@@ -138,8 +139,9 @@ class AccountingMutation:
                 lines.append(service.ManualLine(
                     line.account_code, _amount(line.debit, currency, [*path, "debit"]),
                     _amount(line.credit, currency, [*path, "credit"]), currency))
+            posted_at = decode.optional_instant(input.posted_at, ["postedAt"])
             entry_id = await service.create_manual_entry(
-                ctx.db, lines, memo=input.memo, posted_at=input.posted_at,
+                ctx.db, lines, memo=input.memo, posted_at=posted_at,
                 idempotency_key=input.idempotency_key, actor_id=viewer.user_id)
         except DomainError as exc:
             return JournalEntryPayload(errors=from_domain(exc))
@@ -154,8 +156,9 @@ class AccountingMutation:
         viewer = await ctx.require_staff(Permission.MANAGE_ACCOUNTING)
         try:
             pk = decode.pk(input.id, "JournalEntry", ["id"])
+            posted_at = decode.optional_instant(input.posted_at, ["postedAt"])
             entry_id = await service.reverse_entry(ctx.db, pk, memo=input.memo,
-                                                   posted_at=input.posted_at,
+                                                   posted_at=posted_at,
                                                    actor_id=viewer.user_id)
         except DomainError as exc:
             return JournalEntryPayload(errors=from_domain(exc))
@@ -171,8 +174,9 @@ class AccountingMutation:
         try:
             currency = _currency(input.currency, ctx.settings.currency, ["currency"])
             amount = decode.money(str(input.amount), currency, ["amount"])
+            spent_at = decode.optional_instant(input.date, ["date"])
             entry_id = await service.record_expense(
-                ctx.db, input.category, amount, currency, spent_at=input.date,
+                ctx.db, input.category, amount, currency, spent_at=spent_at,
                 vendor=input.vendor, note=input.note, paid=input.paid,
                 idempotency_key=input.idempotency_key, actor_id=viewer.user_id)
         except DomainError as exc:
