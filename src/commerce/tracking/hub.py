@@ -323,6 +323,15 @@ def unregister(hub: Hub) -> None:
         del _hubs[hub.db]
 
 
+async def forget(db: Database) -> None:
+    """Stop and drop the process's hub for ``db``: for a database emptied under it (the test
+    suite resets one between tests), whose ids start again below the hub's cursor."""
+    hub = _hubs.get(db)
+    if hub is not None:
+        unregister(hub)
+        await hub.stop()
+
+
 def from_settings(db: Database, settings: Settings) -> Hub:
     return Hub(db, poll_seconds=settings.tracking_poll_seconds,
                queue_size=settings.tracking_queue_size)
