@@ -188,3 +188,20 @@ def test_the_migration_seeds_the_chart_the_code_names() -> None:
     spec.loader.exec_module(module)
     seeded = module.CHART
     assert seeded == tuple((a.code, a.name, a.type.value) for a in chart.SYSTEM_ACCOUNTS)
+
+
+def test_revenue_and_tax_lines_carry_their_jurisdiction() -> None:
+    lines = p.goods_shipped(p.GoodsShipped("USD", goods=1000, discount=100, shipping=500,
+                                       taxes=(TaxAmount("US-CA", 80),), cost=300,
+                                       jurisdiction="US-CA"))
+    tagged = {line.account: line.jurisdiction for line in lines}
+    assert tagged == {"2100": None, "4500": "US-CA", "4000": "US-CA", "4100": "US-CA",
+                      "2200-US-CA": "US-CA", "5000": None, "1200": None}
+    assert {line.jurisdiction for line in p.reversal(lines)} == set(tagged.values())
+
+
+def test_order_jurisdiction_from_the_shipping_address() -> None:
+    assert p.order_jurisdiction({"country_code": "us", "country_area": "ca"}) == "US-CA"
+    assert p.order_jurisdiction({"country_code": "DE", "country_area": ""}) == "DE"
+    assert p.order_jurisdiction(None) is None
+    assert p.order_jurisdiction({"country_area": "CA"}) is None

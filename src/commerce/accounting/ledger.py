@@ -107,7 +107,8 @@ async def _next_entry_id(session: AsyncSession) -> int:
 
 async def post(session: AsyncSession, source_key: str, lines: Sequence[Leg], *,
                source_type: str, memo: str = "", posted_at: datetime | None = None,
-               created_by: int | None = None, reverses_id: int | None = None) -> Posted:
+               created_by: int | None = None, reverses_id: int | None = None,
+               order_id: int | None = None) -> Posted:
     """Post ``lines`` as one entry for the fact ``source_key`` in the caller's transaction;
     a key already posted returns that entry and posts nothing."""
     check_balanced(lines)
@@ -120,13 +121,13 @@ async def post(session: AsyncSession, source_key: str, lines: Sequence[Leg], *,
         entry_id = await _next_entry_id(session)
         await session.execute(insert(JournalLine), [
             {"entry_id": entry_id, "account_id": ids[line.account], "currency": line.currency,
-             "amount": line.amount} for line in lines])
+             "amount": line.amount, "jurisdiction": line.jurisdiction} for line in lines])
         now = utcnow()
         inserted = (await session.execute(
             insert_for(session, JournalEntry).values(
                 id=entry_id, number=number, posted_at=posted_at or now, created_at=now,
                 memo=memo, source_type=source_type, source_key=source_key,
-                reverses_id=reverses_id, created_by=created_by)
+                reverses_id=reverses_id, created_by=created_by, order_id=order_id)
             .on_conflict_do_nothing(index_elements=[JournalEntry.source_key])
             .returning(JournalEntry.id))).scalar_one_or_none()
         if inserted is None:
@@ -140,10 +141,11 @@ async def post(session: AsyncSession, source_key: str, lines: Sequence[Leg], *,
 
 async def entry_legs(session: AsyncSession, entry_id: int) -> list[Leg]:
     rows = (await session.execute(
-        select(LedgerAccount.code, JournalLine.amount, JournalLine.currency)
+        select(LedgerAccount.code, JournalLine.amount, JournalLine.currency,
+               JournalLine.jurisdiction)
         .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
         .where(JournalLine.entry_id == entry_id).order_by(JournalLine.id))).all()
-    return [Leg(row.code, int(row.amount), row.currency) for row in rows]
+    return [Leg(row.code, int(row.amount), row.currency, row.jurisdiction) for row in rows]
 
 
 def reversal_key(entry_id: int) -> str:
@@ -154,7 +156,8 @@ async def reverse(session: AsyncSession, entry_id: int, *, memo: str = "",
                   created_by: int | None = None, posted_at: datetime | None = None) -> Posted:
     """Post the entry that cancels ``entry_id`` (same accounts, opposite signs). An entry is
     reversed at most once: a second attempt, even a concurrent one, is INVALID_STATE."""
-    entry = (await session.execute(select(JournalEntry.id, JournalEntry.number).where(
+    entry = (await session.execute(select(
+        JournalEntry.id, JournalEntry.number, JournalEntry.order_id).where(
         JournalEntry.id == entry_id))).first()
     if entry is None:
         raise DomainError.one(ErrorCode.NOT_FOUND, "no such journal entry", ["id"])
@@ -167,7 +170,8 @@ async def reverse(session: AsyncSession, entry_id: int, *, memo: str = "",
     posted = await post(session, reversal_key(entry_id),
                         reversal(await entry_legs(session, entry_id)), source_type="REVERSAL",
                         memo=memo or f"Reversal of journal entry {entry.number}",
-                        posted_at=posted_at, created_by=created_by, reverses_id=entry_id)
+                        posted_at=posted_at, created_by=created_by, reverses_id=entry_id,
+                        order_id=entry.order_id)
     if not posted.created:
         raise DomainError.one(ErrorCode.INVALID_STATE,
                               f"journal entry {entry.number} is already reversed", ["id"])

@@ -12,34 +12,63 @@ deposit, and goods shipped before they are paid for are a receivable.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from commerce.accounting.chart import Code, tax_payable_code
+from commerce.accounting.chart import Code, tax_jurisdiction, tax_payable_code
 
 
 @dataclass(frozen=True, slots=True)
 class Leg:
     """One journal line: ``amount`` minor units of ``currency`` on account ``account`` (a
-    chart code); debit positive, credit negative."""
+    chart code); debit positive, credit negative. ``jurisdiction`` ("US-CA", "DE") says
+    where a revenue or tax line was taxed, for the tax report; None elsewhere."""
 
     account: str
     amount: int
     currency: str
+    jurisdiction: str | None = None
+
+
+# Lines of these accounts carry the fact's jurisdiction: together they are the net taxable
+# sales of the tax report (tax lines carry their own account's jurisdiction).
+TAXABLE_ACCOUNTS = frozenset({Code.SALES.value, Code.SHIPPING_INCOME.value,
+                              Code.DISCOUNTS.value, Code.RETURNS.value})
+
+
+def order_jurisdiction(address: Mapping[str, Any] | None) -> str | None:
+    """The jurisdiction of an order's shipping address: "US-CA" with a region, "DE"
+    without; None without an address (a digital order taxed nowhere in particular)."""
+    if not address:
+        return None
+    country = str(address.get("country_code") or "").strip().upper()
+    area = str(address.get("country_area") or "").strip().upper()
+    if not country:
+        return None
+    return f"{country}-{area}"[:16] if area else country
 
 
 class UnbalancedError(ValueError):
     """Lines that do not sum to zero in some currency (or no lines at all)."""
 
 
-def legs(currency: str, pairs: Iterable[tuple[str, int]]) -> tuple[Leg, ...]:
+def _line_jurisdiction(account: str, jurisdiction: str | None) -> str | None:
+    return tax_jurisdiction(account) or (jurisdiction if account in TAXABLE_ACCOUNTS else None)
+
+
+def legs(currency: str, pairs: Iterable[tuple[str, int]], *,
+         jurisdiction: str | None = None) -> tuple[Leg, ...]:
     """Lines from (account, signed amount) pairs: same accounts merged, zeros dropped, in
-    first-seen order (stable, so tests and exports read the same every time)."""
+    first-seen order (stable, so tests and exports read the same every time). Revenue lines
+    are tagged with ``jurisdiction``, tax lines with their account's."""
     totals: dict[str, int] = {}
     for account, amount in pairs:
+        account = str(account)
         totals[account] = totals.get(account, 0) + amount
-    return tuple(Leg(account, amount, currency) for account, amount in totals.items() if amount)
+    return tuple(Leg(account, amount, currency, _line_jurisdiction(account, jurisdiction))
+                 for account, amount in totals.items() if amount)
 
 
 def imbalances(lines: Sequence[Leg]) -> dict[str, int]:
@@ -65,7 +94,8 @@ def check_balanced(lines: Sequence[Leg]) -> None:
 
 def reversal(lines: Sequence[Leg]) -> tuple[Leg, ...]:
     """The lines that cancel ``lines`` exactly (a correcting entry)."""
-    return tuple(Leg(line.account, -line.amount, line.currency) for line in lines)
+    return tuple(Leg(line.account, -line.amount, line.currency, line.jurisdiction)
+                 for line in lines)
 
 
 class CashAccount(StrEnum):
@@ -139,6 +169,7 @@ class GoodsShipped:
     taxes: tuple[TaxAmount, ...] = ()
     cost: int = 0
     receivable: int = 0
+    jurisdiction: str | None = None
 
     @property
     def total(self) -> int:
@@ -162,7 +193,7 @@ def goods_shipped(fact: GoodsShipped) -> tuple[Leg, ...]:
         *_tax_pairs(fact.taxes, -1),
         (Code.COST_OF_GOODS_SOLD, fact.cost),
         (Code.INVENTORY, -fact.cost),
-    ])
+    ], jurisdiction=fact.jurisdiction)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,13 +206,15 @@ class PayLaterShipped:
     shipping: int = 0
     taxes: tuple[TaxAmount, ...] = ()
     cost: int = 0
+    jurisdiction: str | None = None
 
 
 def pay_later_shipped(fact: PayLaterShipped) -> tuple[Leg, ...]:
     shipped = GoodsShipped(fact.currency, fact.goods, fact.discount, fact.shipping, fact.taxes,
-                           fact.cost)
+                           fact.cost, jurisdiction=fact.jurisdiction)
     return goods_shipped(GoodsShipped(fact.currency, fact.goods, fact.discount, fact.shipping,
-                                      fact.taxes, fact.cost, receivable=shipped.total))
+                                      fact.taxes, fact.cost, receivable=shipped.total,
+                                      jurisdiction=fact.jurisdiction))
 
 
 # --- money back -----------------------------------------------------------------------------
@@ -207,6 +240,7 @@ class Refund:
     returns: int = 0
     shipping: int = 0
     taxes: tuple[TaxAmount, ...] = ()
+    jurisdiction: str | None = None
 
     @property
     def total(self) -> int:
@@ -221,7 +255,7 @@ def refund(fact: Refund) -> tuple[Leg, ...]:
         (Code.SHIPPING_INCOME, fact.shipping),
         *_tax_pairs(fact.taxes, 1),
         (fact.to.value, -fact.total),
-    ])
+    ], jurisdiction=fact.jurisdiction)
 
 
 # --- returned goods -------------------------------------------------------------------------
@@ -299,6 +333,7 @@ class DisputeLost:
     amount: int
     fee: int
     shipped: bool
+    jurisdiction: str | None = None
 
 
 def dispute_lost(fact: DisputeLost) -> tuple[Leg, ...]:
@@ -306,7 +341,8 @@ def dispute_lost(fact: DisputeLost) -> tuple[Leg, ...]:
     charged_back = Code.RETURNS if fact.shipped else Code.CUSTOMER_DEPOSITS
     return legs(fact.currency, [(charged_back, fact.amount),
                                 (Code.PAYMENT_FEES, fact.fee),
-                                (Code.STRIPE_CLEARING, -(fact.amount + fact.fee))])
+                                (Code.STRIPE_CLEARING, -(fact.amount + fact.fee))],
+                jurisdiction=fact.jurisdiction)
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,6 +67,10 @@ class JournalEntry(Base):
     reverses_id: Mapped[int | None] = mapped_column(
         ForeignKey("journal_entries.id", ondelete="RESTRICT"), unique=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # The order the fact is about (None for expenses, payouts, manual entries...). No foreign
+    # key: SQLite cannot add one to an existing table without a copy that would drop the
+    # journal's triggers, and orders are never deleted.
+    order_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class JournalLine(Base):
@@ -84,3 +88,5 @@ class JournalLine(Base):
         ForeignKey("ledger_accounts.id", ondelete="RESTRICT"), index=True)
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[int] = mapped_column(BigInteger)
+    # Where a revenue line was taxed ("US-CA", "DE"), for the tax report; None elsewhere.
+    jurisdiction: Mapped[str | None] = mapped_column(String(16))
