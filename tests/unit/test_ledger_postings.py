@@ -205,3 +205,11 @@ def test_order_jurisdiction_from_the_shipping_address() -> None:
     assert p.order_jurisdiction({"country_code": "DE", "country_area": ""}) == "DE"
     assert p.order_jurisdiction(None) is None
     assert p.order_jurisdiction({"country_area": "CA"}) is None
+
+
+def test_each_gateway_has_its_cash_account_and_an_unknown_one_is_refused() -> None:
+    assert p.cash_account_for("manual") is p.CashAccount.BANK
+    assert p.cash_account_for("stripe") is p.CashAccount.STRIPE_CLEARING
+    assert p.cash_account_for("store_credit") is p.CashAccount.STORE_CREDIT
+    with pytest.raises(ValueError, match="paypal"):
+        p.cash_account_for("paypal")

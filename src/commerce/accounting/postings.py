@@ -99,11 +99,30 @@ def reversal(lines: Sequence[Leg]) -> tuple[Leg, ...]:
 
 
 class CashAccount(StrEnum):
-    """Where money arrives or leaves: the bank (manual payments, payouts) or the Stripe
-    clearing account (card money Stripe holds until it pays out)."""
+    """Where money arrives or leaves: the bank (manual payments, payouts), the Stripe
+    clearing account (card money Stripe holds until it pays out), or the customer's store
+    credit (paying with credit moves the shop's debt from credit to the order's deposit)."""
 
     BANK = Code.BANK.value
     STRIPE_CLEARING = Code.STRIPE_CLEARING.value
+    STORE_CREDIT = Code.STORE_CREDIT.value
+
+
+# The account each payment gateway's money moves through.
+GATEWAY_ACCOUNTS: dict[str, CashAccount] = {
+    "manual": CashAccount.BANK,
+    "stripe": CashAccount.STRIPE_CLEARING,
+    "store_credit": CashAccount.STORE_CREDIT,
+}
+
+
+def cash_account_for(gateway: str) -> CashAccount:
+    """Where a payment of ``gateway`` ("manual", "stripe", "store_credit") holds its money;
+    an unknown gateway is a bug, not a silent bank posting."""
+    try:
+        return GATEWAY_ACCOUNTS[gateway]
+    except KeyError:
+        raise ValueError(f"no ledger account for payment gateway {gateway!r}") from None
 
 
 @dataclass(frozen=True, slots=True)
