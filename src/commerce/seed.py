@@ -39,6 +39,7 @@ from commerce.seed_data import COLLECTIONS, LEAVES, ROOT_CATEGORIES, WAREHOUSES
 from commerce.seed_fulfillments import seed_fulfillments
 from commerce.seed_orders import SHOPPERS, Candidate, place_orders, plan_orders
 from commerce.seed_plan import PlannedProduct, plan_shop
+from commerce.seed_returns import seed_returns
 from commerce.seed_shipping import seed_shipping_and_pricing
 from commerce.settings import Settings
 from commerce.shared.clock import utcnow
@@ -96,6 +97,7 @@ async def seed_demo_shop(db: Database, settings: Settings, seed: int = DEFAULT_S
                                 user_ids=user_ids, staff_id=user_ids.get("admin@example.com"),
                                 now=now)
     await seed_fulfillments(db, settings, placed, staff_id=user_ids.get("admin@example.com"))
+    await seed_returns(db, settings, staff_id=user_ids.get("admin@example.com"))
     return True
 
 
