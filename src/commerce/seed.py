@@ -35,6 +35,7 @@ from commerce.db.models import (
 )
 from commerce.db.shop_currency import ensure_shop_currency
 from commerce.inventory.journal import MovementReason
+from commerce.seed_books import seed_books
 from commerce.seed_data import COLLECTIONS, LEAVES, ROOT_CATEGORIES, WAREHOUSES
 from commerce.seed_fulfillments import seed_fulfillments
 from commerce.seed_orders import SHOPPERS, Candidate, place_orders, plan_orders
@@ -92,6 +93,8 @@ async def seed_demo_shop(db: Database, settings: Settings, seed: int = DEFAULT_S
         await _collections(session, products, product_ids, random.Random(seed + 1))
         user_ids = await _users(session, hashes)
         methods = await seed_shipping_and_pricing(session, now, minor)
+    await seed_books(db, settings, opened_at=now - CATALOG_AGE,
+                     actor_id=user_ids.get("admin@example.com"))
     plan = plan_orders(_candidates(products), seed + 2, minor(5000))
     placed = await place_orders(db, settings, plan, variant_ids=variant_ids, methods=methods,
                                 user_ids=user_ids, staff_id=user_ids.get("admin@example.com"),

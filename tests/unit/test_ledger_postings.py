@@ -213,3 +213,13 @@ def test_each_gateway_has_its_cash_account_and_an_unknown_one_is_refused() -> No
     assert p.cash_account_for("store_credit") is p.CashAccount.STORE_CREDIT
     with pytest.raises(ValueError, match="paypal"):
         p.cash_account_for("paypal")
+
+
+def test_an_owner_contribution_is_cash_and_stock_owed_to_equity() -> None:
+    lines = p.owner_contribution(p.OwnerContribution("USD", cash=100_000, inventory=40_000))
+    assert by_account(lines) == {Code.BANK: 100_000, Code.INVENTORY: 40_000,
+                                 Code.EQUITY: -140_000}
+    assert by_account(p.owner_contribution(p.OwnerContribution("USD", inventory=5))) == {
+        Code.INVENTORY: 5, Code.EQUITY: -5}
+    with pytest.raises(ValueError, match="cash"):
+        p.owner_contribution(p.OwnerContribution("USD", cash=-1))

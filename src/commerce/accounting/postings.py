@@ -392,6 +392,24 @@ def payout(fact: Payout) -> tuple[Leg, ...]:
                                 (Code.STRIPE_CLEARING, -fact.amount)])
 
 
+# --- equity ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class OwnerContribution:
+    """What the owner puts into the shop: money into the bank and goods into inventory (at
+    cost), both owed to the owner as equity. The books of a new shop open with one."""
+
+    currency: str
+    cash: int = 0
+    inventory: int = 0
+
+
+def owner_contribution(fact: OwnerContribution) -> tuple[Leg, ...]:
+    _non_negative(cash=fact.cash, inventory=fact.inventory)
+    return legs(fact.currency, [(Code.BANK, fact.cash), (Code.INVENTORY, fact.inventory),
+                                (Code.EQUITY, -(fact.cash + fact.inventory))])
+
+
 # --- stock and costs ------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
